@@ -1,0 +1,273 @@
+//! [`Connection`]: the handle every operation goes through.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use serde_json::Value;
+
+use crate::auth::{Authenticator, V1Auth};
+use crate::config::{Config, ConnectionBuilder};
+use crate::error::{Error, Kind};
+use crate::headers::Headers;
+use crate::path::Target;
+use crate::response::Response;
+use crate::secret::Secret;
+use crate::transport::{read_limited, reason_of, Call, Outcome, Session};
+
+/// A connection to a Swift cluster: python-swiftclient's `Connection`, async.
+///
+/// Cheap to clone: clones share one connection pool and one token, so concurrent tasks
+/// authenticate once. Every operation authenticates when needed, retries per the
+/// [`crate::RetryConfig`], and re-authenticates once on a 401.
+#[derive(Clone, Debug)]
+pub struct Connection {
+    pub(crate) session: Arc<Session>,
+}
+
+impl Connection {
+    /// Starts building a connection.
+    pub fn builder() -> ConnectionBuilder {
+        ConnectionBuilder::default()
+    }
+
+    /// A v1 (tempauth) connection with default options.
+    pub fn v1(
+        auth_url: impl Into<String>,
+        user: impl Into<String>,
+        key: impl Into<Secret>,
+    ) -> crate::Result<Self> {
+        Self::builder()
+            .auth_url(auth_url)
+            .user(user)
+            .key(key)
+            .build()
+    }
+
+    /// A connection with a storage URL and token obtained elsewhere (no authentication).
+    pub fn preauth(
+        storage_url: impl Into<String>,
+        token: impl Into<Secret>,
+    ) -> crate::Result<Self> {
+        Self::builder()
+            .preauth_url(storage_url)
+            .preauth_token(token)
+            .build()
+    }
+
+    pub(crate) fn from_config(config: Config) -> crate::Result<Self> {
+        let auth = select_authenticator(&config)?;
+        Ok(Connection {
+            session: Arc::new(Session::new(&config, auth)?),
+        })
+    }
+
+    /// Authenticates now (if there is no valid token yet) and returns the storage URL and token.
+    pub async fn get_auth(&self) -> crate::Result<(String, Secret)> {
+        let (url, token, _) = self.session.credentials().await?;
+        let token = token.ok_or_else(|| Error::new(Kind::Auth, "no token"))?;
+        Ok((url, token))
+    }
+
+    /// The storage URL in use, if known yet.
+    pub fn url(&self) -> Option<String> {
+        self.session.current().0
+    }
+
+    /// The token in use, if known yet.
+    pub fn token(&self) -> Option<Secret> {
+        self.session.current().1
+    }
+
+    /// Makes the current token unusable, so the next request authenticates again.
+    pub fn invalidate_token(&self) {
+        self.session.invalidate_current();
+    }
+
+    /// Releases pooled connections that are idle. The connection stays usable (new sockets are
+    /// opened on demand), as python-swiftclient's `close()` leaves it.
+    pub fn close(&self) {
+        // reqwest drops idle sockets after the pool timeout; nothing is held open otherwise.
+    }
+
+    /// The cluster's capabilities (`GET /info`, unauthenticated), from the storage URL.
+    ///
+    /// The `/info` URL is derived as python-swiftclient does: `/v<digits>...` and everything
+    /// after it becomes `/info`, otherwise `/info` is appended.
+    pub async fn get_capabilities(&self) -> crate::Result<Capabilities> {
+        let (url, _, _) = self.session.credentials().await?;
+        self.get_capabilities_at(&url).await
+    }
+
+    /// The capabilities from an explicit URL (an `/info` URL, or a storage URL to derive it from).
+    pub async fn get_capabilities_at(&self, url: &str) -> crate::Result<Capabilities> {
+        let info = info_url(url);
+        let resp = self
+            .session
+            .http
+            .get(&info)
+            .send()
+            .await
+            .map_err(|e| Error::transport("Capabilities GET failed", "GET", &info, e))?;
+        let status = resp.status().as_u16();
+        let reason = reason_of(&resp);
+        let headers = Headers::from_http(resp.headers());
+        let body = read_limited(resp, 16 << 20).await;
+        if !(200..300).contains(&status) {
+            return Err(Error::from_status(
+                "Capabilities GET failed",
+                "GET",
+                &info,
+                status,
+                &reason,
+                headers,
+                &body,
+            ));
+        }
+        let value: Value = serde_json::from_slice(&body).map_err(|e| {
+            Error::new(
+                Kind::Decode,
+                "Capabilities GET failed: the answer is not JSON",
+            )
+            .with_request("GET", &info)
+            .with_source(e)
+        })?;
+        Ok(Capabilities(value))
+    }
+
+    /// Runs a call whose response body is small: reads it, returns the response and the body.
+    pub(crate) async fn exchange(&self, call: Call<'_>) -> crate::Result<(Response, Bytes)> {
+        let method = call.method.clone();
+        let out = self.session.execute(call).await?;
+        let (resp, _) = finish(out, &method).await?;
+        Ok(resp)
+    }
+}
+
+/// Reads the (small) body of a successful exchange.
+pub(crate) async fn finish(
+    out: Outcome,
+    method: &reqwest::Method,
+) -> crate::Result<((Response, Bytes), Option<String>)> {
+    let Outcome {
+        response,
+        attempts,
+        url,
+        sent_md5,
+        ..
+    } = out;
+    let status = response.status().as_u16();
+    let reason = reason_of(&response);
+    let headers = Headers::from_http(response.headers());
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| Error::transport("reading the response failed", method.as_str(), &url, e))?;
+    Ok((
+        (Response::new(status, reason, headers, attempts), body),
+        sent_md5,
+    ))
+}
+
+/// The authenticator the configuration asks for.
+fn select_authenticator(config: &Config) -> crate::Result<Option<Arc<dyn Authenticator>>> {
+    if let Some(a) = &config.authenticator {
+        return Ok(Some(Arc::clone(a)));
+    }
+    let Some(auth_url) = config.auth_url.clone() else {
+        return Ok(None);
+    };
+    match config.auth_version.trim() {
+        "1" | "1.0" => {
+            let (Some(user), Some(key)) = (config.user.clone(), config.key.clone()) else {
+                return Ok(None);
+            };
+            Ok(Some(Arc::new(V1Auth::new(auth_url, user, key).snet(config.snet))))
+        }
+        v @ ("2" | "2.0" | "3" | "3.0") => Err(Error::invalid_input(format!(
+            "auth version {v} (Keystone) is not supported by this build yet; use auth version 1 or a preauth URL and token"
+        ))),
+        v => Err(Error::invalid_input(format!(
+            "Unknown auth_version {v} specified and no session found."
+        ))),
+    }
+}
+
+/// Derives the `/info` URL from a storage URL (spec §1.12).
+pub(crate) fn info_url(url: &str) -> String {
+    let (scheme_host, path) = match url.find("://") {
+        Some(i) => match url[i + 3..].find('/') {
+            Some(j) => url.split_at(i + 3 + j),
+            None => (url, ""),
+        },
+        None => (url, ""),
+    };
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    // Find "/v<digits>[.<digits>...]" followed by "/" or the end.
+    let bytes = path.as_bytes();
+    let mut i = 0;
+    while let Some(off) = path[i..].find("/v") {
+        let start = i + off;
+        let mut k = start + 2;
+        let digits_start = k;
+        while k < bytes.len() && (bytes[k].is_ascii_digit() || bytes[k] == b'.') {
+            k += 1;
+        }
+        if k > digits_start
+            && bytes[digits_start].is_ascii_digit()
+            && (k == bytes.len() || bytes[k] == b'/')
+        {
+            return format!("{scheme_host}{}/info", &path[..start]);
+        }
+        i = start + 2;
+    }
+    if path.contains("/info") {
+        return format!("{scheme_host}{path}");
+    }
+    if path.ends_with('/') {
+        format!("{scheme_host}{path}info")
+    } else {
+        format!("{scheme_host}{path}/info")
+    }
+}
+
+/// The cluster's `/info` document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Capabilities(pub Value);
+
+impl Capabilities {
+    /// True when the cluster lists this middleware or section (e.g. `slo`, `bulk_delete`).
+    pub fn has(&self, section: &str) -> bool {
+        self.0.get(section).is_some()
+    }
+
+    /// One section, e.g. `swift` (the core constraints) or `slo`.
+    pub fn section(&self, section: &str) -> Option<&Value> {
+        self.0.get(section)
+    }
+
+    /// A numeric setting of a section, e.g. `("swift", "max_file_size")`.
+    pub fn limit(&self, section: &str, key: &str) -> Option<u64> {
+        self.0.get(section)?.get(key)?.as_u64()
+    }
+}
+
+/// Builds an object target, validating the names.
+pub(crate) fn object_target(container: &str, object: &str) -> crate::Result<Target> {
+    Target::object(container, object)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn info_url_mapping() {
+        assert_eq!(info_url("http://s/v1/test"), "http://s/info");
+        assert_eq!(info_url("http://s/swift/v1.0/test"), "http://s/swift/info");
+        assert_eq!(info_url("http://s/swift/"), "http://s/swift/info");
+        assert_eq!(info_url("http://s/v111/test"), "http://s/info");
+        assert_eq!(info_url("http://s/info"), "http://s/info");
+        assert_eq!(info_url("http://s:8080"), "http://s:8080/info");
+        assert_eq!(info_url("http://s/vx/test"), "http://s/vx/test/info");
+    }
+}

@@ -1,0 +1,247 @@
+//! Account and container listings: typed entries, pages, full listings and lazy streams.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::{Error, Kind};
+use crate::options::ListOptions;
+use crate::path::{append_query, query_string};
+use crate::response::Response;
+
+/// A container in an account listing (or a `subdir` when a delimiter is used).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ContainerEntry {
+    /// The container name (or the subdir prefix).
+    pub name: String,
+    /// Objects in the container.
+    pub count: u64,
+    /// Bytes used by the container.
+    pub bytes: u64,
+    /// Last modification (ISO 8601, as the server sends it), when listed.
+    pub last_modified: Option<String>,
+    /// True for a `subdir` entry.
+    pub subdir: bool,
+    /// The entry as received.
+    pub raw: Value,
+}
+
+/// An object in a container listing (or a `subdir` when a delimiter is used).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ObjectEntry {
+    /// The object name (or the subdir prefix).
+    pub name: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// The ETag (MD5 for plain objects).
+    pub hash: String,
+    /// The content type.
+    pub content_type: String,
+    /// Last modification (ISO 8601, as the server sends it).
+    pub last_modified: String,
+    /// True for a `subdir` entry.
+    pub subdir: bool,
+    /// The version id (listings with `versions`).
+    pub version_id: Option<String>,
+    /// Whether this is the latest version (listings with `versions`).
+    pub is_latest: Option<bool>,
+    /// The entry as received.
+    pub raw: Value,
+}
+
+/// One listing: the response of the first page and the entries of every page fetched.
+#[derive(Clone, Debug)]
+pub struct Listing<T> {
+    /// The response (headers of the first page).
+    pub response: Response,
+    /// The entries.
+    pub entries: Vec<T>,
+}
+
+#[derive(Deserialize)]
+struct RawContainer {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    subdir: Option<String>,
+    #[serde(default)]
+    count: u64,
+    #[serde(default)]
+    bytes: u64,
+    #[serde(default)]
+    last_modified: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawObject {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    subdir: Option<String>,
+    #[serde(default)]
+    bytes: u64,
+    #[serde(default)]
+    hash: String,
+    #[serde(default)]
+    content_type: String,
+    #[serde(default)]
+    last_modified: String,
+    #[serde(default)]
+    version_id: Option<String>,
+    #[serde(default)]
+    is_latest: Option<bool>,
+}
+
+/// An entry type of a listing.
+pub trait Entry: Sized {
+    /// Parses one JSON element.
+    fn from_value(v: Value) -> Result<Self, String>;
+    /// The name the next page starts after.
+    fn marker(&self) -> &str;
+    /// The version id the next page starts after.
+    fn version(&self) -> Option<&str> {
+        None
+    }
+}
+
+impl Entry for ContainerEntry {
+    fn from_value(v: Value) -> Result<Self, String> {
+        let r: RawContainer = serde_json::from_value(v.clone()).map_err(|e| e.to_string())?;
+        let (name, subdir) = match (r.name, r.subdir) {
+            (Some(n), _) => (n, false),
+            (None, Some(s)) => (s, true),
+            (None, None) => return Err("entry has neither name nor subdir".into()),
+        };
+        Ok(ContainerEntry {
+            name,
+            count: r.count,
+            bytes: r.bytes,
+            last_modified: r.last_modified,
+            subdir,
+            raw: v,
+        })
+    }
+    fn marker(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Entry for ObjectEntry {
+    fn from_value(v: Value) -> Result<Self, String> {
+        let r: RawObject = serde_json::from_value(v.clone()).map_err(|e| e.to_string())?;
+        let (name, subdir) = match (r.name, r.subdir) {
+            (Some(n), _) => (n, false),
+            (None, Some(s)) => (s, true),
+            (None, None) => return Err("entry has neither name nor subdir".into()),
+        };
+        Ok(ObjectEntry {
+            name,
+            bytes: r.bytes,
+            hash: r.hash,
+            content_type: r.content_type,
+            last_modified: r.last_modified,
+            subdir,
+            version_id: r.version_id,
+            is_latest: r.is_latest,
+            raw: v,
+        })
+    }
+    fn marker(&self) -> &str {
+        &self.name
+    }
+    fn version(&self) -> Option<&str> {
+        self.version_id.as_deref()
+    }
+}
+
+/// Parses a listing body (JSON array) into entries.
+pub(crate) fn parse_page<T: Entry>(body: &[u8], what: &str) -> crate::Result<Vec<T>> {
+    if body.is_empty() {
+        return Ok(Vec::new());
+    }
+    let values: Vec<Value> = serde_json::from_slice(body).map_err(|e| {
+        Error::new(Kind::Decode, format!("{what} listing is not a JSON array")).with_source(e)
+    })?;
+    values
+        .into_iter()
+        .map(|v| {
+            T::from_value(v)
+                .map_err(|e| Error::new(Kind::Decode, format!("bad {what} listing entry: {e}")))
+        })
+        .collect()
+}
+
+/// The query string of one page (fixed order, as python-swiftclient sends it).
+pub(crate) fn page_query(opts: &ListOptions, container: bool) -> String {
+    let mut pairs: Vec<(&str, Option<String>)> = vec![
+        ("format", Some("json".to_owned())),
+        ("marker", opts.marker.clone().filter(|s| !s.is_empty())),
+        (
+            "limit",
+            opts.limit.filter(|l| *l > 0).map(|l| l.to_string()),
+        ),
+        ("prefix", opts.prefix.clone().filter(|s| !s.is_empty())),
+        (
+            "delimiter",
+            opts.delimiter.clone().filter(|s| !s.is_empty()),
+        ),
+        (
+            "end_marker",
+            opts.end_marker.clone().filter(|s| !s.is_empty()),
+        ),
+    ];
+    if container {
+        pairs.push((
+            "version_marker",
+            opts.version_marker.clone().filter(|s| !s.is_empty()),
+        ));
+        pairs.push(("path", opts.path.clone()));
+    }
+    let mut q = query_string(&pairs);
+    append_query(&mut q, opts.query_string.as_deref());
+    q
+}
+
+/// Moves `opts` past the last entry of a page.
+pub(crate) fn advance<T: Entry>(opts: &mut ListOptions, last: &T) {
+    opts.marker = Some(last.marker().to_owned());
+    opts.version_marker = last.version().map(str::to_owned);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_order_and_quoting() {
+        let o = ListOptions::new().limit(5).prefix("p");
+        assert_eq!(page_query(&o, true), "format=json&limit=5&prefix=p");
+        let o = ListOptions::new()
+            .marker("o \u{e9}")
+            .delimiter("/")
+            .end_marker("z")
+            .query_string("versions");
+        assert_eq!(
+            page_query(&o, true),
+            "format=json&marker=o%20%C3%A9&delimiter=/&end_marker=z&versions"
+        );
+        let o = ListOptions::new().path("a/b").version_marker("v1");
+        assert_eq!(page_query(&o, false), "format=json");
+        assert_eq!(
+            page_query(&o, true),
+            "format=json&version_marker=v1&path=a/b"
+        );
+    }
+
+    #[test]
+    fn entries_and_subdirs() {
+        let body = br#"[{"name":"a","bytes":3,"hash":"h","content_type":"t","last_modified":"x"},{"subdir":"d/"}]"#;
+        let v: Vec<ObjectEntry> = parse_page(body, "container").unwrap_or_default();
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[0].bytes, 3);
+        assert!(v[1].subdir && v[1].name == "d/");
+        let bad: crate::Result<Vec<ObjectEntry>> = parse_page(b"{\"oops\":1}", "container");
+        assert!(bad.is_err());
+    }
+}

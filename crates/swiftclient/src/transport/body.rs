@@ -1,0 +1,297 @@
+//! Upload bodies, and whether they can be replayed when a request is retried.
+
+use std::fmt;
+use std::io::{Seek, SeekFrom};
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+use md5::{Digest, Md5};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt};
+use tokio_util::io::ReaderStream;
+
+use crate::error::{Error, Kind};
+
+/// Default size of the chunks read from files and readers (python-swiftclient's 64 KiB is too
+/// small to saturate a fast link; 256 KiB keeps the per-chunk cost low and memory bounded).
+pub const DEFAULT_CHUNK_SIZE: usize = 256 * 1024;
+
+type ByteStream = Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>>;
+
+/// The body of an upload (`put_object`, `post_account`).
+///
+/// Bodies made from bytes, files and seekable readers are replayed when a request is retried;
+/// a body made from a plain reader or a stream can be sent once: if that attempt fails, the
+/// error says so and names the original failure. Without a known length the upload is sent with
+/// `Transfer-Encoding: chunked`.
+pub struct Body {
+    kind: BodyKind,
+    chunk_size: usize,
+}
+
+enum BodyKind {
+    Bytes(Bytes),
+    File {
+        file: std::fs::File,
+        offset: u64,
+        len: u64,
+    },
+    Once {
+        stream: Option<ByteStream>,
+        len: Option<u64>,
+    },
+    Seekable {
+        reader: Arc<tokio::sync::Mutex<Pin<Box<dyn SeekRead>>>>,
+        offset: u64,
+        len: Option<u64>,
+    },
+}
+
+/// A reader that can seek back: what [`Body::seekable`] takes.
+pub trait SeekRead: AsyncRead + AsyncSeek + Send {}
+impl<T: AsyncRead + AsyncSeek + Send> SeekRead for T {}
+
+impl Body {
+    /// An empty body.
+    pub fn empty() -> Self {
+        Body::from(Bytes::new())
+    }
+
+    /// A file, from its current position to its end. Replayed on retry by seeking back.
+    pub fn file(mut file: std::fs::File) -> std::io::Result<Self> {
+        let offset = file.stream_position()?;
+        let size = file.metadata()?.len();
+        Ok(Self::file_range(file, offset, size.saturating_sub(offset)))
+    }
+
+    /// `len` bytes of a file from `offset`. Replayed on retry by seeking back.
+    pub fn file_range(file: std::fs::File, offset: u64, len: u64) -> Self {
+        Body {
+            kind: BodyKind::File { file, offset, len },
+            chunk_size: DEFAULT_CHUNK_SIZE,
+        }
+    }
+
+    /// Opens the file at `path`.
+    pub fn from_path(path: impl AsRef<Path>) -> std::io::Result<Self> {
+        Self::file(std::fs::File::open(path)?)
+    }
+
+    /// Any async reader; `len` is sent as `Content-Length` when known, else the upload is
+    /// chunked. It can be sent only once: a retry needs a replayable body.
+    pub fn reader(reader: impl AsyncRead + Send + 'static, len: Option<u64>) -> Self {
+        let stream: ByteStream = match len {
+            Some(n) => Box::pin(ReaderStream::with_capacity(
+                Box::pin(reader).take(n),
+                DEFAULT_CHUNK_SIZE,
+            )),
+            None => Box::pin(ReaderStream::with_capacity(
+                Box::pin(reader),
+                DEFAULT_CHUNK_SIZE,
+            )),
+        };
+        Body {
+            kind: BodyKind::Once {
+                stream: Some(stream),
+                len,
+            },
+            chunk_size: DEFAULT_CHUNK_SIZE,
+        }
+    }
+
+    /// A reader that can seek, read from `offset` (its start: 0); `len` as for [`Body::reader`].
+    /// Replayed on retry by seeking back to `offset`.
+    pub fn seekable(reader: impl SeekRead + 'static, offset: u64, len: Option<u64>) -> Self {
+        Body {
+            kind: BodyKind::Seekable {
+                reader: Arc::new(tokio::sync::Mutex::new(Box::pin(reader))),
+                offset,
+                len,
+            },
+            chunk_size: DEFAULT_CHUNK_SIZE,
+        }
+    }
+
+    /// A stream of chunks; `len` as for [`Body::reader`]. Empty chunks are skipped (an empty
+    /// chunk would end a chunked upload early). It can be sent only once.
+    pub fn stream<S>(stream: S, len: Option<u64>) -> Self
+    where
+        S: Stream<Item = std::io::Result<Bytes>> + Send + 'static,
+    {
+        let stream = stream.filter(|c| std::future::ready(!matches!(c, Ok(b) if b.is_empty())));
+        Body {
+            kind: BodyKind::Once {
+                stream: Some(Box::pin(stream)),
+                len,
+            },
+            chunk_size: DEFAULT_CHUNK_SIZE,
+        }
+    }
+
+    /// Sets the size of the chunks read from files (python-swiftclient's `chunk_size`).
+    pub fn with_chunk_size(mut self, chunk_size: usize) -> Self {
+        self.chunk_size = chunk_size.max(1);
+        self
+    }
+
+    /// The length, when known in advance.
+    pub fn len(&self) -> Option<u64> {
+        match &self.kind {
+            BodyKind::Bytes(b) => Some(b.len() as u64),
+            BodyKind::File { len, .. } => Some(*len),
+            BodyKind::Once { len, .. } | BodyKind::Seekable { len, .. } => *len,
+        }
+    }
+
+    /// True for a body of known length 0.
+    pub fn is_empty(&self) -> bool {
+        self.len() == Some(0)
+    }
+
+    /// True when the body can be sent again after a failed attempt.
+    pub fn is_replayable(&self) -> bool {
+        !matches!(self.kind, BodyKind::Once { .. })
+    }
+
+    /// The body for one attempt, hashing what is sent into `md5`.
+    pub(crate) fn for_attempt(&mut self, md5: Arc<Mutex<Md5>>) -> Result<reqwest::Body, Error> {
+        if let Ok(mut h) = md5.lock() {
+            *h = Md5::new();
+        }
+        let stream: ByteStream = match &mut self.kind {
+            BodyKind::Bytes(b) => {
+                if let Ok(mut h) = md5.lock() {
+                    h.update(&b[..]);
+                }
+                return Ok(reqwest::Body::from(b.clone()));
+            }
+            BodyKind::File { file, offset, len } => {
+                let mut f = file.try_clone()?;
+                f.seek(SeekFrom::Start(*offset))?;
+                let f = tokio::fs::File::from_std(f).take(*len);
+                Box::pin(ReaderStream::with_capacity(f, self.chunk_size))
+            }
+            BodyKind::Seekable {
+                reader,
+                offset,
+                len,
+            } => seekable_stream(Arc::clone(reader), *offset, *len, self.chunk_size),
+            BodyKind::Once { stream, .. } => stream.take().ok_or_else(|| {
+                Error::new(
+                    Kind::BodyNotReplayable,
+                    "the upload body was already sent once and cannot be replayed",
+                )
+            })?,
+        };
+        let hashed = stream.map(move |chunk| {
+            if let (Ok(c), Ok(mut h)) = (&chunk, md5.lock()) {
+                h.update(c);
+            }
+            chunk
+        });
+        Ok(reqwest::Body::wrap_stream(hashed))
+    }
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.kind {
+            BodyKind::Bytes(_) => "bytes",
+            BodyKind::File { .. } => "file",
+            BodyKind::Once { .. } => "stream",
+            BodyKind::Seekable { .. } => "seekable reader",
+        };
+        f.debug_struct("Body")
+            .field("kind", &kind)
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+impl From<Bytes> for Body {
+    fn from(b: Bytes) -> Self {
+        Body {
+            kind: BodyKind::Bytes(b),
+            chunk_size: DEFAULT_CHUNK_SIZE,
+        }
+    }
+}
+
+impl From<Vec<u8>> for Body {
+    fn from(b: Vec<u8>) -> Self {
+        Body::from(Bytes::from(b))
+    }
+}
+
+impl From<&'static [u8]> for Body {
+    fn from(b: &'static [u8]) -> Self {
+        Body::from(Bytes::from_static(b))
+    }
+}
+
+impl From<&'static str> for Body {
+    fn from(s: &'static str) -> Self {
+        Body::from(Bytes::from_static(s.as_bytes()))
+    }
+}
+
+impl From<String> for Body {
+    fn from(s: String) -> Self {
+        Body::from(Bytes::from(s))
+    }
+}
+
+/// Reads a shared seekable reader from `offset`, `len` bytes (or to its end).
+fn seekable_stream(
+    reader: Arc<tokio::sync::Mutex<Pin<Box<dyn SeekRead>>>>,
+    offset: u64,
+    len: Option<u64>,
+    chunk_size: usize,
+) -> ByteStream {
+    struct State {
+        guard: Option<tokio::sync::OwnedMutexGuard<Pin<Box<dyn SeekRead>>>>,
+        lock: Arc<tokio::sync::Mutex<Pin<Box<dyn SeekRead>>>>,
+        left: Option<u64>,
+    }
+    let state = State {
+        guard: None,
+        lock: reader,
+        left: len,
+    };
+    Box::pin(futures_util::stream::try_unfold(
+        state,
+        move |mut st| async move {
+            if st.guard.is_none() {
+                let mut g = Arc::clone(&st.lock).lock_owned().await;
+                g.as_mut().seek(SeekFrom::Start(offset)).await?;
+                st.guard = Some(g);
+            }
+            let want = match st.left {
+                Some(0) => return Ok(None),
+                Some(n) => chunk_size.min(usize::try_from(n).unwrap_or(usize::MAX)),
+                None => chunk_size,
+            };
+            let mut buf = vec![0u8; want];
+            let Some(g) = st.guard.as_mut() else {
+                return Ok(None);
+            };
+            let n = g.as_mut().read(&mut buf).await?;
+            if n == 0 {
+                if st.left.is_some_and(|l| l > 0) {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        "the reader ended before the announced length",
+                    ));
+                }
+                return Ok(None);
+            }
+            buf.truncate(n);
+            if let Some(l) = st.left.as_mut() {
+                *l -= n as u64;
+            }
+            Ok(Some((Bytes::from(buf), st)))
+        },
+    ))
+}

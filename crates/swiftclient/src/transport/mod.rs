@@ -1,0 +1,490 @@
+//! The request path: one pooled HTTP client, the auth state, and the retry loop every operation
+//! goes through.
+
+pub mod body;
+pub(crate) mod log;
+pub mod retry;
+mod tls;
+
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use md5::{Digest, Md5};
+use reqwest::header::{HeaderName, HeaderValue};
+
+use crate::auth::Authenticator;
+use crate::config::Config;
+use crate::error::{Error, Kind};
+use crate::headers::{Headers, RequestHeaders};
+use crate::path::Target;
+use crate::response::Attempt;
+use crate::secret::Secret;
+use body::Body;
+use retry::{
+    classify_status, classify_transport, parse_retry_after, Backoff, RetryConfig, Sleeper,
+    TokioSleeper, Verdict,
+};
+
+/// How long before its announced expiry a token is replaced.
+const EXPIRY_MARGIN: Duration = Duration::from_secs(30);
+/// How much of an error response body is read.
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+/// The token state shared by every clone of a connection.
+#[derive(Debug, Default)]
+struct AuthState {
+    url: Option<String>,
+    token: Option<Secret>,
+    expires: Option<SystemTime>,
+    /// Bumped on every new token, so that a late 401 for an old token does not drop a new one.
+    generation: u64,
+}
+
+/// The shared core of a [`crate::Connection`].
+#[derive(Debug)]
+pub(crate) struct Session {
+    pub(crate) http: reqwest::Client,
+    auth: Option<Arc<dyn Authenticator>>,
+    state: RwLock<AuthState>,
+    auth_lock: tokio::sync::Mutex<()>,
+    url_override: Option<String>,
+    pub(crate) retry: RetryConfig,
+    sleeper: Arc<dyn Sleeper>,
+    force_auth_retry: bool,
+}
+
+/// One logical operation, retried as a whole.
+pub(crate) struct Call<'a> {
+    /// e.g. "Object GET"; errors read "Object GET failed".
+    pub op: &'static str,
+    pub method: reqwest::Method,
+    pub target: Target,
+    pub query: String,
+    pub headers: RequestHeaders,
+    pub body: Option<&'a mut Body>,
+    /// Attempts already spent by this logical operation (a resumed download continues the count).
+    pub attempts_before: u32,
+}
+
+impl<'a> Call<'a> {
+    pub(crate) fn new(op: &'static str, method: reqwest::Method, target: Target) -> Self {
+        Call {
+            op,
+            method,
+            target,
+            query: String::new(),
+            headers: RequestHeaders::new(),
+            body: None,
+            attempts_before: 0,
+        }
+    }
+}
+
+/// A successful exchange: the response (body not yet read) and the attempt log.
+pub(crate) struct Outcome {
+    pub response: reqwest::Response,
+    pub attempts: Vec<Attempt>,
+    pub attempt_count: u32,
+    pub url: String,
+    /// MD5 of the upload body as sent in the successful attempt.
+    pub sent_md5: Option<String>,
+}
+
+/// A failed attempt: the error, how to proceed, and the server's `Retry-After`.
+struct Failure(Error, Verdict, Option<Duration>);
+
+impl Session {
+    pub(crate) fn new(
+        config: &Config,
+        auth: Option<Arc<dyn Authenticator>>,
+    ) -> crate::Result<Self> {
+        let http = build_client(config)?;
+        let os = &config.os_options;
+        let url_override = config
+            .preauth_url
+            .clone()
+            .or_else(|| os.object_storage_url.clone());
+        let token = config
+            .preauth_token
+            .clone()
+            .or_else(|| os.auth_token.clone());
+        Ok(Session {
+            http,
+            auth,
+            state: RwLock::new(AuthState {
+                url: url_override.clone(),
+                token,
+                expires: None,
+                generation: 0,
+            }),
+            auth_lock: tokio::sync::Mutex::new(()),
+            url_override,
+            retry: config.retry.clone(),
+            sleeper: config
+                .sleeper
+                .clone()
+                .unwrap_or_else(|| Arc::new(TokioSleeper)),
+            force_auth_retry: config.force_auth_retry,
+        })
+    }
+
+    fn read_state(&self) -> (Option<String>, Option<Secret>, Option<SystemTime>, u64) {
+        match self.state.read() {
+            Ok(s) => (s.url.clone(), s.token.clone(), s.expires, s.generation),
+            Err(p) => {
+                let s = p.into_inner();
+                (s.url.clone(), s.token.clone(), s.expires, s.generation)
+            }
+        }
+    }
+
+    fn write_state(&self, f: impl FnOnce(&mut AuthState)) {
+        match self.state.write() {
+            Ok(mut s) => f(&mut s),
+            Err(p) => f(&mut p.into_inner()),
+        }
+    }
+
+    fn usable(url: &Option<String>, token: &Option<Secret>, expires: Option<SystemTime>) -> bool {
+        url.is_some()
+            && token.is_some()
+            && expires.is_none_or(|e| e > SystemTime::now() + EXPIRY_MARGIN)
+    }
+
+    /// The storage URL and token to use, authenticating when needed (one authentication at a
+    /// time; concurrent callers wait for it and share its token).
+    pub(crate) async fn credentials(&self) -> crate::Result<(String, Option<Secret>, u64)> {
+        let (url, token, expires, generation) = self.read_state();
+        if Self::usable(&url, &token, expires) {
+            if let Some(url) = url {
+                return Ok((url, token, generation));
+            }
+        }
+        let Some(auth) = &self.auth else {
+            return match (url, token) {
+                (Some(url), token) => Ok((url, token, generation)),
+                (None, _) => Err(Error::invalid_input(
+                    "no storage URL: give an auth URL with user and key, or a preauth URL and token",
+                )),
+            };
+        };
+        let _guard = self.auth_lock.lock().await;
+        let (url, token, expires, generation) = self.read_state();
+        if Self::usable(&url, &token, expires) {
+            if let Some(url) = url {
+                return Ok((url, token, generation));
+            }
+        }
+        let fresh = auth.authenticate(&self.http).await?;
+        let url = self
+            .url_override
+            .clone()
+            .or(fresh.storage_url)
+            .ok_or_else(|| Error::new(Kind::Auth, "authentication returned no storage URL"))?;
+        let mut new_gen = generation;
+        self.write_state(|s| {
+            s.url = Some(url.clone());
+            s.token = Some(fresh.token.clone());
+            s.expires = fresh.expires;
+            s.generation += 1;
+            new_gen = s.generation;
+        });
+        Ok((url, Some(fresh.token), new_gen))
+    }
+
+    /// Forgets the token of `generation` (a newer one is kept).
+    pub(crate) fn invalidate(&self, generation: u64) {
+        self.write_state(|s| {
+            if s.generation == generation {
+                s.token = None;
+                s.expires = None;
+                if self.auth.is_some() {
+                    s.url = self.url_override.clone();
+                }
+            }
+        });
+    }
+
+    /// Forgets the current token, whatever its generation.
+    pub(crate) fn invalidate_current(&self) {
+        let (_, _, _, generation) = self.read_state();
+        self.invalidate(generation);
+    }
+
+    /// The current storage URL and token, if any (no authentication).
+    pub(crate) fn current(&self) -> (Option<String>, Option<Secret>) {
+        let (u, t, _, _) = self.read_state();
+        (u, t)
+    }
+
+    fn can_reauth(&self) -> bool {
+        self.auth.as_ref().is_some_and(|a| a.can_reauthenticate())
+    }
+
+    /// Runs `call` with the retry rules of spec §1.8.
+    pub(crate) async fn execute(&self, mut call: Call<'_>) -> crate::Result<Outcome> {
+        let started = Instant::now();
+        let mut attempts = call.attempts_before;
+        let mut retried_auth = false;
+        let mut backoff = Backoff::new(&self.retry);
+        let mut log: Vec<Attempt> = Vec::new();
+        let method = call.method.as_str().to_owned();
+        loop {
+            attempts += 1;
+            let md5 = Arc::new(Mutex::new(Md5::new()));
+            let mut generation = 0;
+            let mut url = String::new();
+            let result = self
+                .attempt(&mut call, &md5, &mut generation, &mut url, &mut log)
+                .await;
+            let (err, verdict, retry_after) = match result {
+                Ok(response) => {
+                    let sent_md5 = call.body.as_ref().map(|_| {
+                        let digest = md5.lock().map(|h| h.clone().finalize()).ok();
+                        digest.map(|d| hex(&d)).unwrap_or_default()
+                    });
+                    return Ok(Outcome {
+                        response,
+                        attempts: log,
+                        attempt_count: attempts,
+                        url,
+                        sent_md5,
+                    });
+                }
+                Err(Failure(e, v, ra)) => (e, v, ra),
+            };
+            let exhausted = attempts > self.retry.retries;
+            let proceed = match verdict {
+                Verdict::Fail => false,
+                Verdict::Reauth => {
+                    self.invalidate(generation);
+                    let ok = !retried_auth && self.can_reauth();
+                    retried_auth = true;
+                    ok
+                }
+                Verdict::Retry | Verdict::RetryNewConnection | Verdict::RateLimited => !exhausted,
+            };
+            if !proceed {
+                return Err(err.with_attempts(attempts));
+            }
+            if self.force_auth_retry {
+                self.invalidate(generation);
+            }
+            if let Some(body) = call.body.as_ref() {
+                if !body.is_replayable() {
+                    return Err(Error::new(
+                        Kind::BodyNotReplayable,
+                        format!(
+                            "{} {} failed and the upload body (a stream) cannot be replayed for a retry",
+                            call.op,
+                            call.target.describe()
+                        ),
+                    )
+                    .with_request(&method, &url)
+                    .with_attempts(attempts)
+                    .with_source(err));
+                }
+            }
+            let sleep = backoff.next_sleep(retry_after);
+            if let Some(deadline) = self.retry.deadline {
+                if started.elapsed() + sleep > deadline {
+                    return Err(Error::new(
+                        Kind::Deadline,
+                        format!(
+                            "{} failed: gave up retrying after the {:?} deadline",
+                            call.op, deadline
+                        ),
+                    )
+                    .with_request(&method, &url)
+                    .with_attempts(attempts)
+                    .with_source(err));
+                }
+            }
+            tracing::debug!(target: "swiftclient", "retrying {} after {:?} (attempt {} failed: {})", call.op, sleep, attempts, err);
+            self.sleeper.sleep(sleep).await;
+        }
+    }
+
+    /// One attempt: credentials, request, and classification of a failure.
+    async fn attempt(
+        &self,
+        call: &mut Call<'_>,
+        md5: &Arc<Mutex<Md5>>,
+        generation: &mut u64,
+        url_out: &mut String,
+        log: &mut Vec<Attempt>,
+    ) -> Result<reqwest::Response, Failure> {
+        let op_failed = || format!("{} failed", call.op);
+        let (storage_url, token, gen) = match self.credentials().await {
+            Ok(c) => c,
+            Err(e) => {
+                let verdict = match e.status() {
+                    Some(s) => classify_status(s, self.retry.retry_on_ratelimit),
+                    None if e.is_transport() => Verdict::RetryNewConnection,
+                    None => Verdict::Fail,
+                };
+                return Err(Failure(e, verdict, None));
+            }
+        };
+        *generation = gen;
+        let url = call.target.url(&storage_url, &call.query);
+        *url_out = url.clone();
+        let mut req = self
+            .http
+            .request(call.method.clone(), &url)
+            .build()
+            .map_err(|e| {
+                Failure(
+                    Error::invalid_input(format!(
+                        "invalid request URL {:?}",
+                        crate::error::scrub_url(&url)
+                    ))
+                    .with_source(e),
+                    Verdict::Fail,
+                    None,
+                )
+            })?;
+        {
+            let h = req.headers_mut();
+            if let Some(t) = &token {
+                if !call.headers.contains("x-auth-token") {
+                    if let Ok(mut v) = HeaderValue::from_str(t.expose()) {
+                        v.set_sensitive(true);
+                        h.insert("x-auth-token", v);
+                    }
+                }
+            }
+            for (name, value) in call.headers.iter() {
+                let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| {
+                    Failure(
+                        Error::invalid_input(format!("invalid header name {name:?}"))
+                            .with_source(e),
+                        Verdict::Fail,
+                        None,
+                    )
+                })?;
+                let value = HeaderValue::from_bytes(value.as_bytes()).map_err(|e| {
+                    Failure(
+                        Error::invalid_input(format!("invalid value for header {name}"))
+                            .with_source(e),
+                        Verdict::Fail,
+                        None,
+                    )
+                })?;
+                h.append(name, value);
+            }
+            if let Some(body) = call.body.as_ref() {
+                if let Some(len) = body.len() {
+                    if !h.contains_key(reqwest::header::CONTENT_LENGTH) {
+                        h.insert(reqwest::header::CONTENT_LENGTH, HeaderValue::from(len));
+                    }
+                }
+            } else if matches!(call.method, reqwest::Method::PUT | reqwest::Method::POST)
+                && !h.contains_key(reqwest::header::CONTENT_LENGTH)
+            {
+                h.insert(reqwest::header::CONTENT_LENGTH, HeaderValue::from(0u64));
+            }
+        }
+        if let Some(body) = call.body.as_mut() {
+            let b = body.for_attempt(Arc::clone(md5)).map_err(|e| {
+                Failure(
+                    e.with_request(call.method.as_str(), &url),
+                    Verdict::Fail,
+                    None,
+                )
+            })?;
+            *req.body_mut() = Some(b);
+        }
+        log::request(call.method.as_str(), &url, req.headers());
+        let response = match self.http.execute(req).await {
+            Ok(r) => r,
+            Err(e) => {
+                log.push(Attempt::failed_before_response());
+                let verdict = classify_transport(&e);
+                tracing::info!(target: "swiftclient", "{} {}: {}", call.op, crate::error::scrub_url(&url), e);
+                return Err(Failure(
+                    Error::transport(op_failed(), call.method.as_str(), &url, e),
+                    verdict,
+                    None,
+                ));
+            }
+        };
+        let status = response.status().as_u16();
+        let reason = reason_of(&response);
+        let headers = Headers::from_http(response.headers());
+        log.push(Attempt::new(status, &reason, headers.clone()));
+        if response.status().is_success() {
+            log::response(status, &reason, &headers, None);
+            return Ok(response);
+        }
+        let body = read_limited(response, ERROR_BODY_LIMIT).await;
+        log::response(status, &reason, &headers, Some(&body));
+        let retry_after = headers.get("retry-after").and_then(parse_retry_after);
+        let verdict = classify_status(status, self.retry.retry_on_ratelimit);
+        Err(Failure(
+            Error::from_status(
+                op_failed(),
+                call.method.as_str(),
+                &url,
+                status,
+                &reason,
+                headers,
+                &body,
+            ),
+            verdict,
+            retry_after,
+        ))
+    }
+}
+
+/// The reason phrase: the server's own when hyper kept it, else the canonical one.
+pub(crate) fn reason_of(resp: &reqwest::Response) -> String {
+    resp.status().canonical_reason().unwrap_or("").to_owned()
+}
+
+/// Reads at most `limit` bytes of a body (the rest is dropped with the connection).
+pub(crate) async fn read_limited(mut resp: reqwest::Response, limit: usize) -> Bytes {
+    let mut buf = Vec::new();
+    while buf.len() < limit {
+        match resp.chunk().await {
+            Ok(Some(c)) => buf.extend_from_slice(&c[..c.len().min(limit - buf.len())]),
+            _ => break,
+        }
+    }
+    Bytes::from(buf)
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
+}
+
+/// Builds the pooled HTTP client with the TLS, timeout and pool settings.
+fn build_client(config: &Config) -> crate::Result<reqwest::Client> {
+    let ua = config
+        .user_agent
+        .clone()
+        .unwrap_or_else(|| format!("swiftclient-rs/{}", env!("CARGO_PKG_VERSION")));
+    let mut b = reqwest::Client::builder()
+        .user_agent(ua)
+        // Never follow redirects: X-Auth-Token would follow them to another host.
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(config.pool_max_idle_per_host)
+        .http1_max_headers(1024)
+        .tcp_nodelay(true);
+    if let Some(t) = config.timeout {
+        b = b.read_timeout(t).connect_timeout(t);
+    }
+    if let Some(t) = config.connect_timeout {
+        b = b.connect_timeout(t);
+    }
+    b = tls::configure(b, &config.tls)?;
+    b.build()
+        .map_err(|e| Error::invalid_input("cannot build the HTTP client").with_source(e))
+}
