@@ -5,7 +5,9 @@ use std::sync::Arc;
 use bytes::Bytes;
 use serde_json::Value;
 
-use crate::auth::{Authenticator, V1Auth};
+use crate::auth::{
+    Authenticator, Credentials, EndpointFilter, KeystoneAuth, KeystoneVersion, Scope, V1Auth,
+};
 use crate::config::{Config, ConnectionBuilder};
 use crate::error::{Error, Kind};
 use crate::headers::Headers;
@@ -181,15 +183,102 @@ fn select_authenticator(config: &Config) -> crate::Result<Option<Arc<dyn Authent
             let (Some(user), Some(key)) = (config.user.clone(), config.key.clone()) else {
                 return Ok(None);
             };
-            Ok(Some(Arc::new(V1Auth::new(auth_url, user, key).snet(config.snet))))
+            Ok(Some(Arc::new(
+                V1Auth::new(auth_url, user, key).snet(config.snet),
+            )))
         }
-        v @ ("2" | "2.0" | "3" | "3.0") => Err(Error::invalid_input(format!(
-            "auth version {v} (Keystone) is not supported by this build yet; use auth version 1 or a preauth URL and token"
-        ))),
+        "2" | "2.0" => keystone_authenticator(config, &auth_url, KeystoneVersion::V2),
+        "3" | "3.0" => keystone_authenticator(config, &auth_url, KeystoneVersion::V3),
         v => Err(Error::invalid_input(format!(
             "Unknown auth_version {v} specified and no session found."
         ))),
     }
+}
+
+/// Builds Keystone auth from python-swiftclient's arguments (spec §1.5.1, §1.5.3).
+fn keystone_authenticator(
+    config: &Config,
+    auth_url: &str,
+    version: KeystoneVersion,
+) -> crate::Result<Option<Arc<dyn Authenticator>>> {
+    let os = &config.os_options;
+    let mut user = config.user.clone().filter(|u| !u.is_empty());
+    let mut tenant_name = config
+        .tenant_name
+        .clone()
+        .or_else(|| os.tenant_name.clone());
+    if tenant_name.is_none() {
+        if let Some((t, u)) = user.as_deref().and_then(|u| u.split_once(':')) {
+            tenant_name = Some(t.to_owned());
+            user = Some(u.to_owned());
+        }
+    }
+    let auth_type = os.auth_type.as_deref().unwrap_or("password");
+    let credentials = match auth_type {
+        "v3applicationcredential" => {
+            let secret = os.application_credential_secret.clone().ok_or_else(|| {
+                Error::invalid_input("an application credential needs its secret")
+            })?;
+            if os.application_credential_id.is_none() && os.application_credential_name.is_none() {
+                return Err(Error::invalid_input(
+                    "an application credential needs its id, or its name and user",
+                ));
+            }
+            Credentials::ApplicationCredential {
+                id: os.application_credential_id.clone(),
+                name: os.application_credential_name.clone(),
+                username: user.clone(),
+                user_id: os.user_id.clone(),
+                secret,
+            }
+        }
+        "token" | "v3token" | "v2token" => Credentials::Token(
+            os.auth_token
+                .clone()
+                .ok_or_else(|| Error::invalid_input("token auth needs a token (auth_token)"))?,
+        ),
+        "password" | "v2password" | "v3password" => match (&config.key, &os.auth_token) {
+            (Some(key), _) => Credentials::Password {
+                username: user.clone(),
+                user_id: os.user_id.clone(),
+                password: key.clone(),
+            },
+            (None, Some(token)) => Credentials::Token(token.clone()),
+            (None, None) => return Ok(None),
+        },
+        other => {
+            return Err(Error::invalid_input(format!(
+                "Swiftclient currently only supports v3applicationcredential for auth_type (got {other:?})"
+            )))
+        }
+    };
+    let app_cred = matches!(credentials, Credentials::ApplicationCredential { .. });
+    let project_name = os.project_name.clone().or(tenant_name);
+    let project_id = os.project_id.clone().or_else(|| os.tenant_id.clone());
+    if !app_cred && project_name.is_none() && project_id.is_none() {
+        return Err(Error::invalid_input(match version {
+            KeystoneVersion::V2 => "No tenant specified",
+            KeystoneVersion::V3 => "No project name or project id specified.",
+        }));
+    }
+    let scope = Scope {
+        project_name,
+        project_id,
+        project_domain_name: os.project_domain_name.clone(),
+        project_domain_id: os.project_domain_id.clone(),
+        user_domain_name: os.user_domain_name.clone(),
+        user_domain_id: os.user_domain_id.clone(),
+    };
+    let filter = EndpointFilter::new(
+        os.service_type.clone(),
+        os.endpoint_type.clone(),
+        os.region_name.clone(),
+    );
+    Ok(Some(Arc::new(
+        KeystoneAuth::new(auth_url, version, credentials)
+            .scope(scope)
+            .endpoint_filter(filter),
+    )))
 }
 
 /// Derives the `/info` URL from a storage URL (spec §1.12).

@@ -4,6 +4,8 @@
 //! touching the request path: the connection only ever asks an authenticator for a fresh
 //! [`AuthToken`] when it has none, when the token is about to expire, or after a 401.
 
+pub mod catalog;
+pub mod keystone;
 mod v1;
 
 use std::fmt;
@@ -11,6 +13,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::SystemTime;
 
+pub use catalog::EndpointFilter;
+pub use keystone::{Credentials, KeystoneAuth, KeystoneVersion, Scope};
 pub use v1::V1Auth;
 
 use crate::secret::Secret;

@@ -83,3 +83,21 @@ pub fn peak_rss() -> u64 {
         .expect("VmHWM value");
     kb * 1024
 }
+
+/// A setting of the Keystone test bed (`testbed/keystone`), read from the export file it
+/// keeps (`$KEYSTONE_TESTBED_HOME/state/env.sh`) so that its `OS_*` variables do not leak
+/// into the environment of the other tests.
+pub fn keystone(name: &str) -> String {
+    let home =
+        std::env::var("KEYSTONE_TESTBED_HOME").unwrap_or_else(|_| "/tmp/keystone-testbed".into());
+    let path = format!("{home}/state/env.sh");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!("{path} is missing: start Keystone with scripts/test or testbed/keystone/start-swift-proxy")
+    });
+    text.lines()
+        .filter_map(|l| l.strip_prefix("export "))
+        .filter_map(|l| l.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim_matches(['\'', '"']).to_owned())
+        .unwrap_or_else(|| panic!("{name} not in {path}"))
+}
