@@ -252,3 +252,59 @@ async fn revoked_token_leads_to_one_reauthentication() {
     let (_, new) = conn.get_auth().await.unwrap();
     assert_ne!(new.expose(), token.expose());
 }
+
+/// The token lifetime the test Keystone was started with (scripts/test sets 40 s).
+fn token_lifetime() -> std::time::Duration {
+    let home =
+        std::env::var("KEYSTONE_TESTBED_HOME").unwrap_or_else(|_| "/tmp/keystone-testbed".into());
+    let conf = std::fs::read_to_string(format!("{home}/etc/keystone.conf")).unwrap();
+    let secs: u64 = conf
+        .lines()
+        .find_map(|l| l.strip_prefix("expiration = "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("expiration in keystone.conf");
+    std::time::Duration::from_secs(secs)
+}
+
+#[tokio::test]
+async fn a_transfer_that_outlives_its_token_completes_without_a_401() {
+    let lifetime = token_lifetime();
+    assert!(
+        lifetime <= std::time::Duration::from_secs(120),
+        "start Keystone with a short KEYSTONE_TOKEN_EXPIRATION (scripts/test does) for this test"
+    );
+    let conn = password().build().unwrap();
+    let c = common::unique("expiry");
+    conn.put_container(&c).await.unwrap();
+    let (_, first) = conn.get_auth().await.unwrap();
+    let started = std::time::Instant::now();
+    let mut tokens = vec![first.expose().to_owned()];
+    let mut n = 0;
+    // one write a second until well past the first token's lifetime
+    while started.elapsed() < lifetime + std::time::Duration::from_secs(5) {
+        let resp = conn
+            .put_object(&c, &format!("obj-{n:04}"), format!("data {n}"))
+            .await
+            .unwrap();
+        assert!(
+            resp.attempts().iter().all(|a| a.status != Some(401)),
+            "the token was refreshed before it expired, so no request met a 401"
+        );
+        let (_, t) = conn.get_auth().await.unwrap();
+        if tokens.last().map(String::as_str) != Some(t.expose()) {
+            tokens.push(t.expose().to_owned());
+        }
+        n += 1;
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+    assert!(
+        tokens.len() >= 2,
+        "the token was replaced during the transfer"
+    );
+    let listed = conn
+        .get_container(&c, &swiftclient::ListOptions::new().full_listing(true))
+        .await
+        .unwrap();
+    assert_eq!(listed.entries.len(), n, "no object lost or duplicated");
+    common::cleanup(&conn, &c).await;
+}

@@ -26,8 +26,17 @@ use retry::{
     TokioSleeper, Verdict,
 };
 
-/// How long before its announced expiry a token is replaced.
+/// How long before its announced expiry a token is replaced: 30 s, or a quarter of the
+/// token's lifetime when that is shorter.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(30);
+
+/// When a token that expires at `expires` should be replaced.
+fn refresh_time(expires: SystemTime) -> SystemTime {
+    let lifetime = expires
+        .duration_since(SystemTime::now())
+        .unwrap_or(Duration::ZERO);
+    expires - EXPIRY_MARGIN.min(lifetime / 4)
+}
 /// How much of an error response body is read.
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
 
@@ -36,7 +45,8 @@ const ERROR_BODY_LIMIT: usize = 64 * 1024;
 struct AuthState {
     url: Option<String>,
     token: Option<Secret>,
-    expires: Option<SystemTime>,
+    /// When to replace the token (shortly before it expires).
+    refresh_at: Option<SystemTime>,
     /// Bumped on every new token, so that a late 401 for an old token does not drop a new one.
     generation: u64,
 }
@@ -115,7 +125,7 @@ impl Session {
             state: RwLock::new(AuthState {
                 url: url_override.clone(),
                 token,
-                expires: None,
+                refresh_at: None,
                 generation: 0,
             }),
             auth_lock: tokio::sync::Mutex::new(()),
@@ -131,10 +141,10 @@ impl Session {
 
     fn read_state(&self) -> (Option<String>, Option<Secret>, Option<SystemTime>, u64) {
         match self.state.read() {
-            Ok(s) => (s.url.clone(), s.token.clone(), s.expires, s.generation),
+            Ok(s) => (s.url.clone(), s.token.clone(), s.refresh_at, s.generation),
             Err(p) => {
                 let s = p.into_inner();
-                (s.url.clone(), s.token.clone(), s.expires, s.generation)
+                (s.url.clone(), s.token.clone(), s.refresh_at, s.generation)
             }
         }
     }
@@ -146,10 +156,12 @@ impl Session {
         }
     }
 
-    fn usable(url: &Option<String>, token: &Option<Secret>, expires: Option<SystemTime>) -> bool {
-        url.is_some()
-            && token.is_some()
-            && expires.is_none_or(|e| e > SystemTime::now() + EXPIRY_MARGIN)
+    fn usable(
+        url: &Option<String>,
+        token: &Option<Secret>,
+        refresh_at: Option<SystemTime>,
+    ) -> bool {
+        url.is_some() && token.is_some() && refresh_at.is_none_or(|r| r > SystemTime::now())
     }
 
     /// The storage URL and token to use, authenticating when needed (one authentication at a
@@ -186,7 +198,7 @@ impl Session {
         self.write_state(|s| {
             s.url = Some(url.clone());
             s.token = Some(fresh.token.clone());
-            s.expires = fresh.expires;
+            s.refresh_at = fresh.expires.map(refresh_time);
             s.generation += 1;
             new_gen = s.generation;
         });
@@ -198,7 +210,7 @@ impl Session {
         self.write_state(|s| {
             if s.generation == generation {
                 s.token = None;
-                s.expires = None;
+                s.refresh_at = None;
                 if self.auth.is_some() {
                     s.url = self.url_override.clone();
                 }
