@@ -58,16 +58,22 @@ impl Connection {
 
     pub(crate) fn from_config(config: Config) -> crate::Result<Self> {
         let auth = select_authenticator(&config)?;
+        let service = service_authenticator(&config)?;
         Ok(Connection {
-            session: Arc::new(Session::new(&config, auth)?),
+            session: Arc::new(Session::new(&config, auth, service)?),
         })
     }
 
     /// Authenticates now (if there is no valid token yet) and returns the storage URL and token.
     pub async fn get_auth(&self) -> crate::Result<(String, Secret)> {
-        let (url, token, _) = self.session.credentials().await?;
-        let token = token.ok_or_else(|| Error::new(Kind::Auth, "no token"))?;
-        Ok((url, token))
+        let st = self.session.credentials().await?;
+        match (st.url, st.token) {
+            (Some(url), Some(token)) => Ok((url, token)),
+            _ => Err(Error::new(
+                Kind::Auth,
+                "no token: give credentials or a preauth token",
+            )),
+        }
     }
 
     /// The storage URL in use, if known yet.
@@ -96,7 +102,7 @@ impl Connection {
     /// The `/info` URL is derived as python-swiftclient does: `/v<digits>...` and everything
     /// after it becomes `/info`, otherwise `/info` is appended.
     pub async fn get_capabilities(&self) -> crate::Result<Capabilities> {
-        let (url, _, _) = self.session.credentials().await?;
+        let url = self.session.credentials().await?.url.unwrap_or_default();
         self.get_capabilities_at(&url).await
     }
 
@@ -193,6 +199,54 @@ fn select_authenticator(config: &Config) -> crate::Result<Option<Arc<dyn Authent
             "Unknown auth_version {v} specified and no session found."
         ))),
     }
+}
+
+/// The service user's authenticator (`X-Service-Token`, spec §1.7), when `service_username` is set.
+fn service_authenticator(config: &Config) -> crate::Result<Option<Arc<dyn Authenticator>>> {
+    let os = &config.os_options;
+    let Some(user) = os.service_username.clone().filter(|u| !u.is_empty()) else {
+        return Ok(None);
+    };
+    let auth_url = config
+        .auth_url
+        .clone()
+        .ok_or_else(|| Error::invalid_input("a service user needs an auth URL"))?;
+    let version = match config.auth_version.trim() {
+        "2" | "2.0" => KeystoneVersion::V2,
+        "3" | "3.0" => KeystoneVersion::V3,
+        _ => {
+            return Err(Error::invalid_input(
+                "service tokens need Keystone (auth version 2.0 or 3)",
+            ))
+        }
+    };
+    let password = os
+        .service_key
+        .clone()
+        .ok_or_else(|| Error::invalid_input("a service user needs its key (service_key)"))?;
+    let scope = Scope {
+        project_name: os.service_project_name.clone(),
+        ..Scope::default()
+    };
+    let filter = EndpointFilter::new(
+        os.service_type.clone(),
+        os.endpoint_type.clone(),
+        os.region_name.clone(),
+    );
+    Ok(Some(Arc::new(
+        KeystoneAuth::new(
+            &auth_url,
+            version,
+            Credentials::Password {
+                username: Some(user),
+                user_id: None,
+                password,
+            },
+        )
+        .scope(scope)
+        .endpoint_filter(filter)
+        .token_only(true),
+    )))
 }
 
 /// Builds Keystone auth from python-swiftclient's arguments (spec §1.5.1, §1.5.3).

@@ -308,3 +308,26 @@ async fn a_transfer_that_outlives_its_token_completes_without_a_401() {
     assert_eq!(listed.entries.len(), n, "no object lost or duplicated");
     common::cleanup(&conn, &c).await;
 }
+
+#[tokio::test]
+async fn service_token_is_sent_alongside_the_user_token() {
+    let mut o = names();
+    o.service_username = Some(ks("KEYSTONE_SWIFT_SERVICE_USERNAME"));
+    o.service_key = Some(Secret::new(ks("KEYSTONE_SWIFT_SERVICE_PASSWORD")));
+    o.service_project_name = Some(ks("KEYSTONE_SWIFT_SERVICE_PROJECT_NAME"));
+    let conn = password().os_options(o).build().unwrap();
+    round_trip(&conn).await;
+    // the storage URL stays the user's, not the service user's
+    let (url, _) = conn.get_auth().await.unwrap();
+    assert_eq!(url, ks("KEYSTONE_TESTBED_SWIFT_PUBLIC_URL"));
+
+    // a wrong service password is an auth failure, not a silent fallback
+    let mut o = names();
+    o.service_username = Some(ks("KEYSTONE_SWIFT_SERVICE_USERNAME"));
+    o.service_key = Some(Secret::new("wrong-service-pw"));
+    o.service_project_name = Some(ks("KEYSTONE_SWIFT_SERVICE_PROJECT_NAME"));
+    let conn = password().os_options(o).build().unwrap();
+    let err = conn.head_account().await.unwrap_err();
+    assert!(err.is_unauthorized(), "{err}");
+    assert!(!format!("{err} {err:?}").contains("wrong-service-pw"));
+}

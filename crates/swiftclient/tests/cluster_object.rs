@@ -215,9 +215,13 @@ async fn file_and_reader_bodies() {
         .unwrap();
     assert_eq!(put.etag(), Some(md5_hex(&data).as_str()));
     let reader = tokio::fs::File::open(f.path()).await.unwrap();
-    conn.put_object(&c, "from-reader", Body::reader(reader, Some(data.len() as u64)))
-        .await
-        .unwrap();
+    conn.put_object(
+        &c,
+        "from-reader",
+        Body::reader(reader, Some(data.len() as u64)),
+    )
+    .await
+    .unwrap();
     for name in ["from-file", "from-reader"] {
         let got = conn
             .get_object(&c, name)
@@ -248,9 +252,14 @@ async fn wrong_etag_is_refused_and_leaves_no_object() {
     assert_eq!(err.status(), Some(422), "{err}");
     assert!(conn.head_object(&c, "o").await.unwrap_err().is_not_found());
     // the right etag is accepted
-    conn.put_object_with(&c, "o", "content", &PutOptions::new().etag(md5_hex(b"content")))
-        .await
-        .unwrap();
+    conn.put_object_with(
+        &c,
+        "o",
+        "content",
+        &PutOptions::new().etag(md5_hex(b"content")),
+    )
+    .await
+    .unwrap();
     common::cleanup(&conn, &c).await;
 }
 
@@ -296,7 +305,13 @@ async fn slo_manifest_put_get_and_delete_through_query_strings() {
     assert!(head.is_static_large_object());
     assert_eq!(head.content_length(), Some((1 << 20) + 4));
     // the whole object streams back (its ETag is not an MD5 of the data: no false alarm)
-    let got = conn.get_object(&c, "big").await.unwrap().bytes().await.unwrap();
+    let got = conn
+        .get_object(&c, "big")
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
     assert_eq!(got.len(), (1 << 20) + 4);
     assert_eq!(&got[got.len() - 4..], b"tail");
     // the manifest itself
@@ -329,11 +344,15 @@ async fn slo_manifest_put_get_and_delete_through_query_strings() {
 async fn bad_names_fail_before_any_request() {
     let conn = common::connect();
     for (c, o) in [("", "o"), ("a/b", "o"), ("c", "")] {
-        let err = conn.put_object(&c, o, "x").await.unwrap_err();
+        let err = conn.put_object(c, o, "x").await.unwrap_err();
         assert!(err.is_invalid_name(), "{c:?}/{o:?}: {err}");
     }
     let long = "c".repeat(257);
-    assert!(conn.put_container(&long).await.unwrap_err().is_invalid_name());
+    assert!(conn
+        .put_container(&long)
+        .await
+        .unwrap_err()
+        .is_invalid_name());
     let long_obj = "o".repeat(1025);
     assert!(conn
         .head_object("c", &long_obj)

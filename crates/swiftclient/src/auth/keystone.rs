@@ -77,6 +77,7 @@ pub struct KeystoneAuth {
     credentials: Credentials,
     scope: Scope,
     filter: EndpointFilter,
+    token_only: bool,
 }
 
 impl KeystoneAuth {
@@ -93,6 +94,7 @@ impl KeystoneAuth {
             credentials,
             scope: Scope::default(),
             filter: EndpointFilter::default(),
+            token_only: false,
         }
     }
 
@@ -105,6 +107,12 @@ impl KeystoneAuth {
     /// Sets the catalog filter (service type, interface, region).
     pub fn endpoint_filter(mut self, filter: EndpointFilter) -> Self {
         self.filter = filter;
+        self
+    }
+
+    /// Only a token is wanted (a service user): no endpoint need be in the catalog.
+    pub fn token_only(mut self, on: bool) -> Self {
+        self.token_only = on;
         self
     }
 
@@ -301,10 +309,15 @@ impl KeystoneAuth {
             }
         };
         let storage_url = match self.version {
-            KeystoneVersion::V3 => catalog::select_v3(&catalog_json, &self.filter)?,
-            KeystoneVersion::V2 => catalog::select_v2(&catalog_json, &self.filter)?,
+            KeystoneVersion::V3 => catalog::select_v3(&catalog_json, &self.filter),
+            KeystoneVersion::V2 => catalog::select_v2(&catalog_json, &self.filter),
         };
-        Ok(AuthToken::new(Some(storage_url), Secret::new(token)).with_expiry(expires))
+        let storage_url = match storage_url {
+            Ok(u) => Some(u),
+            Err(_) if self.token_only => None,
+            Err(e) => return Err(e),
+        };
+        Ok(AuthToken::new(storage_url, Secret::new(token)).with_expiry(expires))
     }
 }
 

@@ -41,14 +41,31 @@ fn refresh_time(expires: SystemTime) -> SystemTime {
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
 
 /// The token state shared by every clone of a connection.
-#[derive(Debug, Default)]
-struct AuthState {
-    url: Option<String>,
-    token: Option<Secret>,
+#[derive(Clone, Debug, Default)]
+pub(crate) struct AuthState {
+    pub url: Option<String>,
+    pub token: Option<Secret>,
     /// When to replace the token (shortly before it expires).
     refresh_at: Option<SystemTime>,
+    /// The `X-Service-Token`, when a service user is configured.
+    pub service_token: Option<Secret>,
+    service_refresh_at: Option<SystemTime>,
     /// Bumped on every new token, so that a late 401 for an old token does not drop a new one.
-    generation: u64,
+    pub generation: u64,
+}
+
+fn fresh(refresh_at: Option<SystemTime>) -> bool {
+    refresh_at.is_none_or(|r| r > SystemTime::now())
+}
+
+impl AuthState {
+    fn user_ok(&self) -> bool {
+        self.url.is_some() && self.token.is_some() && fresh(self.refresh_at)
+    }
+
+    fn service_ok(&self) -> bool {
+        self.service_token.is_some() && fresh(self.service_refresh_at)
+    }
 }
 
 /// The shared core of a [`crate::Connection`].
@@ -56,6 +73,7 @@ struct AuthState {
 pub(crate) struct Session {
     pub(crate) http: reqwest::Client,
     auth: Option<Arc<dyn Authenticator>>,
+    service_auth: Option<Arc<dyn Authenticator>>,
     state: RwLock<AuthState>,
     auth_lock: tokio::sync::Mutex<()>,
     url_override: Option<String>,
@@ -108,6 +126,7 @@ impl Session {
     pub(crate) fn new(
         config: &Config,
         auth: Option<Arc<dyn Authenticator>>,
+        service_auth: Option<Arc<dyn Authenticator>>,
     ) -> crate::Result<Self> {
         let http = build_client(config)?;
         let os = &config.os_options;
@@ -122,11 +141,11 @@ impl Session {
         Ok(Session {
             http,
             auth,
+            service_auth,
             state: RwLock::new(AuthState {
                 url: url_override.clone(),
                 token,
-                refresh_at: None,
-                generation: 0,
+                ..AuthState::default()
             }),
             auth_lock: tokio::sync::Mutex::new(()),
             url_override,
@@ -139,13 +158,10 @@ impl Session {
         })
     }
 
-    fn read_state(&self) -> (Option<String>, Option<Secret>, Option<SystemTime>, u64) {
+    fn read_state(&self) -> AuthState {
         match self.state.read() {
-            Ok(s) => (s.url.clone(), s.token.clone(), s.refresh_at, s.generation),
-            Err(p) => {
-                let s = p.into_inner();
-                (s.url.clone(), s.token.clone(), s.refresh_at, s.generation)
-            }
+            Ok(s) => s.clone(),
+            Err(p) => p.into_inner().clone(),
         }
     }
 
@@ -156,53 +172,56 @@ impl Session {
         }
     }
 
-    fn usable(
-        url: &Option<String>,
-        token: &Option<Secret>,
-        refresh_at: Option<SystemTime>,
-    ) -> bool {
-        url.is_some() && token.is_some() && refresh_at.is_none_or(|r| r > SystemTime::now())
+    fn ready(&self, st: &AuthState) -> bool {
+        st.user_ok() && (self.service_auth.is_none() || st.service_ok())
     }
 
-    /// The storage URL and token to use, authenticating when needed (one authentication at a
-    /// time; concurrent callers wait for it and share its token).
-    pub(crate) async fn credentials(&self) -> crate::Result<(String, Option<Secret>, u64)> {
-        let (url, token, expires, generation) = self.read_state();
-        if Self::usable(&url, &token, expires) {
-            if let Some(url) = url {
-                return Ok((url, token, generation));
-            }
+    /// The storage URL and tokens to use, authenticating when needed (one authentication at a
+    /// time; concurrent callers wait for it and share its token). The returned state always
+    /// has a storage URL.
+    pub(crate) async fn credentials(&self) -> crate::Result<AuthState> {
+        let st = self.read_state();
+        if self.ready(&st) {
+            return Ok(st);
         }
         let Some(auth) = &self.auth else {
-            return match (url, token) {
-                (Some(url), token) => Ok((url, token, generation)),
-                (None, _) => Err(Error::invalid_input(
+            return match st.url {
+                Some(_) => Ok(st),
+                None => Err(Error::invalid_input(
                     "no storage URL: give an auth URL with user and key, or a preauth URL and token",
                 )),
             };
         };
         let _guard = self.auth_lock.lock().await;
-        let (url, token, expires, generation) = self.read_state();
-        if Self::usable(&url, &token, expires) {
-            if let Some(url) = url {
-                return Ok((url, token, generation));
+        let mut st = self.read_state();
+        if self.ready(&st) {
+            return Ok(st);
+        }
+        if !st.user_ok() {
+            let got = auth.authenticate(&self.http).await?;
+            st.url = Some(
+                self.url_override
+                    .clone()
+                    .or(got.storage_url)
+                    .ok_or_else(|| {
+                        Error::new(Kind::Auth, "authentication returned no storage URL")
+                    })?,
+            );
+            st.token = Some(got.token);
+            st.refresh_at = got.expires.map(refresh_time);
+        }
+        if let Some(service) = &self.service_auth {
+            if !st.service_ok() {
+                let got = service.authenticate(&self.http).await?;
+                st.service_token = Some(got.token);
+                st.service_refresh_at = got.expires.map(refresh_time);
             }
         }
-        let fresh = auth.authenticate(&self.http).await?;
-        let url = self
-            .url_override
-            .clone()
-            .or(fresh.storage_url)
-            .ok_or_else(|| Error::new(Kind::Auth, "authentication returned no storage URL"))?;
-        let mut new_gen = generation;
         self.write_state(|s| {
-            s.url = Some(url.clone());
-            s.token = Some(fresh.token.clone());
-            s.refresh_at = fresh.expires.map(refresh_time);
-            s.generation += 1;
-            new_gen = s.generation;
+            st.generation = s.generation + 1;
+            *s = st.clone();
         });
-        Ok((url, Some(fresh.token), new_gen))
+        Ok(st)
     }
 
     /// Forgets the token of `generation` (a newer one is kept).
@@ -211,6 +230,8 @@ impl Session {
             if s.generation == generation {
                 s.token = None;
                 s.refresh_at = None;
+                s.service_token = None;
+                s.service_refresh_at = None;
                 if self.auth.is_some() {
                     s.url = self.url_override.clone();
                 }
@@ -220,14 +241,14 @@ impl Session {
 
     /// Forgets the current token, whatever its generation.
     pub(crate) fn invalidate_current(&self) {
-        let (_, _, _, generation) = self.read_state();
+        let generation = self.read_state().generation;
         self.invalidate(generation);
     }
 
     /// The current storage URL and token, if any (no authentication).
     pub(crate) fn current(&self) -> (Option<String>, Option<Secret>) {
-        let (u, t, _, _) = self.read_state();
-        (u, t)
+        let st = self.read_state();
+        (st.url, st.token)
     }
 
     fn can_reauth(&self) -> bool {
@@ -328,10 +349,13 @@ impl Session {
         log: &mut Vec<Attempt>,
     ) -> Result<reqwest::Response, Failure> {
         let op_failed = || format!("{} failed", call.op);
-        let (storage_url, token, gen) = match self.credentials().await {
+        let creds = match self.credentials().await {
             Ok(c) => c,
             Err(e) => {
+                // A refused authentication is final: authenticating again cannot fix
+                // wrong credentials (python-swiftclient tries v1 auth twice).
                 let verdict = match e.status() {
+                    Some(401 | 403) => Verdict::Fail,
                     Some(s) => classify_status(s, self.retry.retry_on_ratelimit),
                     None if e.is_transport() => Verdict::RetryNewConnection,
                     None => Verdict::Fail,
@@ -339,7 +363,8 @@ impl Session {
                 return Err(Failure(e, verdict, None));
             }
         };
-        *generation = gen;
+        *generation = creds.generation;
+        let storage_url = creds.url.clone().unwrap_or_default();
         let url = call.target.url(&storage_url, &call.query);
         *url_out = url.clone();
         let mut req = self
@@ -359,11 +384,16 @@ impl Session {
             })?;
         {
             let h = req.headers_mut();
-            if let Some(t) = &token {
-                if !call.headers.contains("x-auth-token") {
-                    if let Ok(mut v) = HeaderValue::from_str(t.expose()) {
-                        v.set_sensitive(true);
-                        h.insert("x-auth-token", v);
+            for (name, secret) in [
+                ("x-auth-token", &creds.token),
+                ("x-service-token", &creds.service_token),
+            ] {
+                if let Some(t) = secret {
+                    if !call.headers.contains(name) {
+                        if let Ok(mut v) = HeaderValue::from_str(t.expose()) {
+                            v.set_sensitive(true);
+                            h.insert(name, v);
+                        }
                     }
                 }
             }
