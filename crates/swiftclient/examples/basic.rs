@@ -43,7 +43,11 @@ async fn main() -> Result<(), swiftclient::Error> {
     // Object operations
     conn.put_object("documents", "readme.txt", "Hello, World!")
         .await?;
-    let content = conn.get_object("documents", "readme.txt").await?.bytes().await?;
+    let content = conn
+        .get_object("documents", "readme.txt")
+        .await?
+        .bytes()
+        .await?;
     println!("{}", String::from_utf8_lossy(&content));
 
     // Set object metadata
@@ -54,7 +58,10 @@ async fn main() -> Result<(), swiftclient::Error> {
     )
     .await?;
     let head = conn.head_object("documents", "readme.txt").await?;
-    println!("Author: {}", head.get("x-object-meta-author").unwrap_or("?"));
+    println!(
+        "Author: {}",
+        head.get("x-object-meta-author").unwrap_or("?")
+    );
 
     // Copy object
     conn.copy_object_with(

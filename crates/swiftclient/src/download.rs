@@ -129,10 +129,11 @@ impl ObjectBody {
 
     /// The next chunk, or `None` at the end of a complete, verified body.
     pub async fn chunk(&mut self) -> crate::Result<Option<Bytes>> {
-        if let Some(p) = self.pending.take() {
-            return Ok(Some(p));
-        }
         loop {
+            // Data a resume already accounted for (a server that ignored Range) comes first.
+            if let Some(p) = self.pending.take() {
+                return Ok(Some(p));
+            }
             if self.done {
                 return Ok(None);
             }

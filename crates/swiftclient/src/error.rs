@@ -331,6 +331,10 @@ impl Error {
                 out.push_str(&s);
             }
             last = s;
+            // Our own error's Display already includes its causes.
+            if e.downcast_ref::<Error>().is_some() {
+                break;
+            }
             cur = e.source();
         }
         out

@@ -52,16 +52,27 @@ async fn get_account_lists_pages_prefixes_and_streams() {
         .await
         .unwrap();
     assert_eq!(
-        page.entries.iter().map(|e| e.name.clone()).collect::<Vec<_>>(),
+        page.entries
+            .iter()
+            .map(|e| e.name.clone())
+            .collect::<Vec<_>>(),
         names[..2]
     );
     // full listing over pages of 2
     let all = conn
-        .get_account(&ListOptions::new().prefix(&prefix).limit(2).full_listing(true))
+        .get_account(
+            &ListOptions::new()
+                .prefix(&prefix)
+                .limit(2)
+                .full_listing(true),
+        )
         .await
         .unwrap();
     assert_eq!(
-        all.entries.iter().map(|e| e.name.clone()).collect::<Vec<_>>(),
+        all.entries
+            .iter()
+            .map(|e| e.name.clone())
+            .collect::<Vec<_>>(),
         names
     );
     // marker and end_marker
@@ -75,7 +86,10 @@ async fn get_account_lists_pages_prefixes_and_streams() {
         .await
         .unwrap();
     assert_eq!(
-        mid.entries.iter().map(|e| e.name.clone()).collect::<Vec<_>>(),
+        mid.entries
+            .iter()
+            .map(|e| e.name.clone())
+            .collect::<Vec<_>>(),
         names[1..3]
     );
     // the lazy stream pages through markers

@@ -26,11 +26,17 @@ fn revoke_tempauth_token(token: &str) {
 #[tokio::test]
 async fn v1_auth_returns_storage_url_and_token() {
     let conn = common::connect();
-    assert!(conn.url().is_none(), "no request before the first operation");
+    assert!(
+        conn.url().is_none(),
+        "no request before the first operation"
+    );
     let (url, token) = conn.get_auth().await.unwrap();
     assert_eq!(url, common::env("SWIFT_TESTBED_STORAGE_URL"));
     assert!(token.expose().starts_with("AUTH_tk"));
-    assert!(!format!("{conn:?}").contains(token.expose()), "Debug leaks the token");
+    assert!(
+        !format!("{conn:?}").contains(token.expose()),
+        "Debug leaks the token"
+    );
 }
 
 #[tokio::test]
@@ -68,19 +74,29 @@ async fn preauth_url_and_token_work_without_credentials() {
     let bad = Connection::preauth(common::env("SWIFT_TESTBED_STORAGE_URL"), "AUTH_tkbad").unwrap();
     let err = bad.head_account().await.unwrap_err();
     assert!(err.is_unauthorized(), "{err}");
-    assert!(!err.to_string().contains("AUTH_tkbad"), "error leaks the token: {err}");
+    assert!(
+        !err.to_string().contains("AUTH_tkbad"),
+        "error leaks the token: {err}"
+    );
 }
 
 #[tokio::test]
 async fn wrong_key_is_a_clear_401_without_the_key() {
-    let conn = Connection::v1(common::env("ST_AUTH"), common::env("ST_USER"), "wrong-key-sekrit")
-        .unwrap();
+    let conn = Connection::v1(
+        common::env("ST_AUTH"),
+        common::env("ST_USER"),
+        "wrong-key-sekrit",
+    )
+    .unwrap();
     let err = conn.head_account().await.unwrap_err();
     assert!(err.is_unauthorized(), "{err}");
     assert!(err.is_auth());
     let text = format!("{err} {err:?}");
     assert!(text.starts_with("Auth GET failed: "), "{text}");
-    assert!(!text.contains("wrong-key-sekrit"), "error leaks the key: {text}");
+    assert!(
+        !text.contains("wrong-key-sekrit"),
+        "error leaks the key: {text}"
+    );
 }
 
 #[tokio::test]
@@ -95,7 +111,11 @@ async fn unreachable_cluster_is_a_transport_error_after_retries() {
     let err = conn.head_account().await.unwrap_err();
     assert!(err.is_transport() && err.is_connect(), "{err:?}");
     assert_eq!(err.attempts(), 3);
-    assert!(err.to_string().starts_with("Account HEAD failed: http://127.0.0.1:9/v1/AUTH_x"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("Account HEAD failed: http://127.0.0.1:9/v1/AUTH_x"),
+        "{err}"
+    );
 }
 
 /// A connection to the rate-limited account (1 write per second) and its container.
@@ -121,7 +141,10 @@ async fn rate_limited_writes_are_retried_after_backoff() {
         let resp = conn.put_object(&c, n, "x").await.unwrap();
         saw_498 |= resp.attempts().iter().any(|a| a.status == Some(498));
     }
-    assert!(saw_498, "quick writes to the rate-limited account should meet a 498");
+    assert!(
+        saw_498,
+        "quick writes to the rate-limited account should meet a 498"
+    );
     for n in &names {
         conn.delete_object(&c, n).await.unwrap();
     }

@@ -25,8 +25,12 @@ fn blocking_round_trip_of_every_kind_of_operation() {
         Some("1")
     );
     conn.put_object(&c, "a b", "hello").unwrap();
-    conn.post_object(&c, "a b", RequestHeaders::new().with("X-Object-Meta-B", "2"))
-        .unwrap();
+    conn.post_object(
+        &c,
+        "a b",
+        RequestHeaders::new().with("X-Object-Meta-B", "2"),
+    )
+    .unwrap();
     assert_eq!(
         conn.head_object(&c, "a b").unwrap().get("x-object-meta-b"),
         Some("2")

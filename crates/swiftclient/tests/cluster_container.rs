@@ -45,7 +45,10 @@ async fn put_head_post_delete_container_with_unicode_name() {
     conn.delete_container(&c).await.unwrap();
     let err = conn.head_container(&c).await.unwrap_err();
     assert!(err.is_not_found(), "{err}");
-    assert!(err.to_string().starts_with("Container HEAD failed: "), "{err}");
+    assert!(
+        err.to_string().starts_with("Container HEAD failed: "),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -117,7 +120,10 @@ async fn listings_over_pages_full_and_streamed() {
     let mut expected = names.clone();
     expected.reverse();
     assert_eq!(
-        rev.entries.iter().map(|e| e.name.clone()).collect::<Vec<_>>(),
+        rev.entries
+            .iter()
+            .map(|e| e.name.clone())
+            .collect::<Vec<_>>(),
         expected
     );
     common::cleanup(&conn, &c).await;
@@ -135,7 +141,11 @@ async fn delimiter_prefix_and_path_listings() {
         .get_container(&c, &ListOptions::new().delimiter("/"))
         .await
         .unwrap();
-    let got: Vec<(String, bool)> = l.entries.iter().map(|e| (e.name.clone(), e.subdir)).collect();
+    let got: Vec<(String, bool)> = l
+        .entries
+        .iter()
+        .map(|e| (e.name.clone(), e.subdir))
+        .collect();
     assert_eq!(got, vec![("a/".into(), true), ("top".into(), false)]);
     let l = conn
         .get_container(&c, &ListOptions::new().prefix("a/").delimiter("/"))
@@ -147,7 +157,10 @@ async fn delimiter_prefix_and_path_listings() {
     let l = conn
         .get_container(
             &c,
-            &ListOptions::new().delimiter("/").limit(1).full_listing(true),
+            &ListOptions::new()
+                .delimiter("/")
+                .limit(1)
+                .full_listing(true),
         )
         .await
         .unwrap();
@@ -165,9 +178,12 @@ async fn delimiter_prefix_and_path_listings() {
 async fn versioned_listing_with_version_marker() {
     let conn = common::connect();
     let c = common::unique("versions");
-    conn.put_container_with(&c, &RequestOptions::new().header("X-Versions-Enabled", "true"))
-        .await
-        .unwrap();
+    conn.put_container_with(
+        &c,
+        &RequestOptions::new().header("X-Versions-Enabled", "true"),
+    )
+    .await
+    .unwrap();
     for body in ["one", "two", "three"] {
         conn.put_object(&c, "obj", body).await.unwrap();
     }
@@ -181,7 +197,13 @@ async fn versioned_listing_with_version_marker() {
         .iter()
         .map(|e| e.version_id.clone().unwrap())
         .collect();
-    assert_eq!(all.entries.iter().filter(|e| e.is_latest == Some(true)).count(), 1);
+    assert_eq!(
+        all.entries
+            .iter()
+            .filter(|e| e.is_latest == Some(true))
+            .count(),
+        1
+    );
     // page through versions one at a time: marker + version_marker
     let paged = conn
         .get_container(
@@ -220,9 +242,12 @@ async fn versioned_listing_with_version_marker() {
         .await
         .unwrap();
     }
-    conn.post_container(&c, RequestHeaders::new().with("X-Versions-Enabled", "false"))
-        .await
-        .unwrap();
+    conn.post_container(
+        &c,
+        RequestHeaders::new().with("X-Versions-Enabled", "false"),
+    )
+    .await
+    .unwrap();
     common::cleanup(&conn, &c).await;
 }
 

@@ -35,7 +35,11 @@ async fn ten_megabytes_streamed_up_and_down_in_constant_memory() {
     }
     let sent = hex(&sent.finalize());
     let put = conn
-        .put_object(&c, "large-file.dat", Body::stream(stream, Some(SIZE as u64)))
+        .put_object(
+            &c,
+            "large-file.dat",
+            Body::stream(stream, Some(SIZE as u64)),
+        )
         .await
         .unwrap();
     assert_eq!(put.etag(), Some(sent.as_str()));

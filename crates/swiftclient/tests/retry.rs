@@ -349,7 +349,10 @@ async fn retry_config_applies() {
     let mut cfg = swiftclient::RetryConfig::default();
     cfg.retries = 1;
     cfg.starting_backoff = Duration::from_secs(7);
-    let conn = builder(&server, &sleeper).retry_config(cfg).build().unwrap();
+    let conn = builder(&server, &sleeper)
+        .retry_config(cfg)
+        .build()
+        .unwrap();
     server.set_handler(|_| Reply::status(503));
     let err = conn.head_account().await.unwrap_err();
     assert_eq!(err.attempts(), 2);
@@ -433,7 +436,13 @@ async fn other_operations_retry() {
     server.push_many([Reply::status(503), Reply::status(201)]);
     conn.put_container("c").await.unwrap();
     server.push_many([Reply::status(500), Reply::status(200).body("data")]);
-    let body = conn.get_object("c", "o").await.unwrap().bytes().await.unwrap();
+    let body = conn
+        .get_object("c", "o")
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
     assert_eq!(&body[..], b"data");
     assert_eq!(server.request_count(), 4);
     assert_eq!(sleeper.sleeps(), secs(&[1, 1]));

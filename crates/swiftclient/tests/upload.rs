@@ -57,8 +57,15 @@ fn assert_replayed(server: &FakeServer, data: &[u8]) {
     for r in &reqs {
         assert_eq!(r.method, "PUT");
         assert_eq!(r.path, "/v1/AUTH_t/c/o");
-        assert_eq!(&r.body[..], data, "the body must be sent whole on every attempt");
-        assert_eq!(r.header("content-length"), Some(data.len().to_string().as_str()));
+        assert_eq!(
+            &r.body[..],
+            data,
+            "the body must be sent whole on every attempt"
+        );
+        assert_eq!(
+            r.header("content-length"),
+            Some(data.len().to_string().as_str())
+        );
         assert!(!r.chunked);
     }
 }
@@ -167,7 +174,10 @@ async fn stream_body_not_replayable() {
     let (server, conn) = setup().await;
     server.set_handler(echo_etag);
     server.push(Reply::status(503).header("X-Trans-Id", "tx503"));
-    let chunks = vec![Ok(Bytes::from_static(b"abc")), Ok(Bytes::from_static(b"def"))];
+    let chunks = vec![
+        Ok(Bytes::from_static(b"abc")),
+        Ok(Bytes::from_static(b"def")),
+    ];
     let body = Body::stream(futures_util::stream::iter(chunks), None);
     assert!(!body.is_replayable());
     let err = conn.put_object("c", "o", body).await.unwrap_err();
@@ -177,7 +187,9 @@ async fn stream_body_not_replayable() {
     assert!(text.contains("503"), "{text}");
     assert!(text.contains("Object PUT failed"), "{text}");
     let source = std::error::Error::source(&err).expect("source");
-    let source = source.downcast_ref::<swiftclient::Error>().expect("an Error");
+    let source = source
+        .downcast_ref::<swiftclient::Error>()
+        .expect("an Error");
     assert_eq!(source.status(), Some(503));
     assert_eq!(source.trans_id(), Some("tx503"));
 }
@@ -234,7 +246,10 @@ async fn stream_body_success() {
 async fn unknown_length_stream_is_chunked() {
     let (server, conn) = setup().await;
     server.set_handler(echo_etag);
-    let chunks = vec![Ok(Bytes::from_static(b"foo")), Ok(Bytes::from_static(b"bar"))];
+    let chunks = vec![
+        Ok(Bytes::from_static(b"foo")),
+        Ok(Bytes::from_static(b"bar")),
+    ];
     let body = Body::stream(futures_util::stream::iter(chunks), None);
     assert_eq!(body.len(), None);
     conn.put_object("c", "o", body).await.unwrap();
@@ -298,7 +313,21 @@ async fn stream_error_fails_upload() {
         server.requests().iter().all(|r| &r.body[..] != b"foo"),
         "a truncated body must not be stored"
     );
-    let _ = err;
+    assert!(err.to_string().contains("disk on fire"), "{err}");
+}
+
+// The Display of a wrapped error names each cause once.
+#[tokio::test]
+async fn wrapped_error_display_names_cause_once() {
+    let (server, conn) = setup().await;
+    server.set_handler(echo_etag);
+    let chunks = vec![
+        Ok(Bytes::from_static(b"foo")),
+        Err(std::io::Error::other("disk on fire")),
+    ];
+    let body = Body::stream(futures_util::stream::iter(chunks), None);
+    let err = conn.put_object("c", "o", body).await.unwrap_err();
+    assert_eq!(err.to_string().matches("disk on fire").count(), 1, "{err}");
 }
 
 // put_object returns the Response; its etag() is the server's ETag without quotes.
@@ -460,9 +489,13 @@ async fn no_content_type_by_default() {
         .await
         .unwrap();
     let chunks = vec![Ok(Bytes::from_static(b"s"))];
-    conn.put_object("c", "o", Body::stream(futures_util::stream::iter(chunks), None))
-        .await
-        .unwrap();
+    conn.put_object(
+        "c",
+        "o",
+        Body::stream(futures_util::stream::iter(chunks), None),
+    )
+    .await
+    .unwrap();
     for r in server.requests() {
         assert_eq!(r.header("content-type"), None, "{:?}", r.headers);
         assert_eq!(r.header("etag"), None);
@@ -508,12 +541,7 @@ async fn put_422_not_retried() {
     server.set_handler(echo_etag);
     server.push(Reply::status(422).body("Unprocessable Entity"));
     let err = conn
-        .put_object_with(
-            "c",
-            "o",
-            "hello",
-            &PutOptions::new().etag(md5_hex(b"nope")),
-        )
+        .put_object_with("c", "o", "hello", &PutOptions::new().etag(md5_hex(b"nope")))
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(422));

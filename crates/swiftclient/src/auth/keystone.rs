@@ -244,7 +244,7 @@ impl KeystoneAuth {
             .await
             .map_err(|e| Error::transport("Auth POST failed", "POST", &url, e))?;
         let status = resp.status().as_u16();
-        let reason = resp.status().canonical_reason().unwrap_or("").to_owned();
+        let reason = crate::transport::reason_of(&resp);
         let headers = Headers::from_http(resp.headers());
         let body = crate::transport::read_limited(resp, 16 << 20).await;
         // The v2.0 body holds the token itself: never log it.

@@ -48,7 +48,7 @@ impl V1Auth {
             .map_err(|e| Error::transport("Auth GET failed", "GET", &self.url, e))?;
         let status = resp.status();
         let headers = Headers::from_http(resp.headers());
-        let reason = status.canonical_reason().unwrap_or("").to_owned();
+        let reason = crate::transport::reason_of(&resp);
         let body = resp
             .bytes()
             .await

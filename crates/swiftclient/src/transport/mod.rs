@@ -357,7 +357,7 @@ impl Session {
                 let verdict = match e.status() {
                     Some(401 | 403) => Verdict::Fail,
                     Some(s) => classify_status(s, self.retry.retry_on_ratelimit),
-                    None if e.is_transport() => Verdict::RetryNewConnection,
+                    None if e.is_transport() && !e.is_tls() => Verdict::RetryNewConnection,
                     None => Verdict::Fail,
                 };
                 return Err(Failure(e, verdict, None));
@@ -482,7 +482,10 @@ impl Session {
 
 /// The reason phrase: the server's own when hyper kept it, else the canonical one.
 pub(crate) fn reason_of(resp: &reqwest::Response) -> String {
-    resp.status().canonical_reason().unwrap_or("").to_owned()
+    match resp.extensions().get::<hyper::ext::ReasonPhrase>() {
+        Some(r) => String::from_utf8_lossy(r.as_bytes()).into_owned(),
+        None => resp.status().canonical_reason().unwrap_or("").to_owned(),
+    }
 }
 
 /// Reads at most `limit` bytes of a body (the rest is dropped with the connection).
