@@ -51,6 +51,7 @@ mod options;
 pub mod path;
 mod response;
 mod secret;
+pub mod tempurl;
 mod transport;
 
 pub use auth::{AuthToken, Authenticator, V1Auth};
