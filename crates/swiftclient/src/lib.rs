@@ -51,6 +51,7 @@ mod options;
 pub mod path;
 mod response;
 mod secret;
+mod settings;
 pub mod tempurl;
 mod transport;
 
@@ -64,5 +65,6 @@ pub use listing::{ContainerEntry, Entry, Listing, ObjectEntry};
 pub use options::{CopyOptions, ListOptions, PutOptions, RequestOptions};
 pub use response::{Attempt, Response};
 pub use secret::Secret;
+pub use settings::{config_true_value, Settings};
 pub use transport::body::{Body, SeekRead};
 pub use transport::retry::{RetryConfig, Sleeper, TokioSleeper};

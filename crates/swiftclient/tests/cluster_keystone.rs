@@ -331,3 +331,44 @@ async fn service_token_is_sent_alongside_the_user_token() {
     assert!(err.is_unauthorized(), "{err}");
     assert!(!format!("{err} {err:?}").contains("wrong-service-pw"));
 }
+
+#[tokio::test]
+async fn clouds_yaml_and_os_variables_reach_the_real_keystone() {
+    let clouds = format!(
+        "clouds:\n  testbed:\n    auth:\n      auth_url: {}\n      username: {}\n      project_name: {}\n      user_domain_name: {}\n      project_domain_name: {}\n    region_name: RegionOne\n    interface: public\n",
+        ks("OS_AUTH_URL"),
+        ks("OS_USERNAME"),
+        ks("OS_PROJECT_NAME"),
+        ks("OS_USER_DOMAIN_NAME"),
+        ks("OS_PROJECT_DOMAIN_NAME"),
+    );
+    let secure = format!(
+        "clouds:\n  testbed:\n    auth:\n      password: {}\n",
+        ks("OS_PASSWORD")
+    );
+    let mut s = swiftclient::Settings::from_cloud_yaml("testbed", &clouds, Some(&secure)).unwrap();
+    s.process();
+    let conn = s.builder().build().unwrap();
+    assert_eq!(
+        conn.get_auth().await.unwrap().0,
+        ks("KEYSTONE_TESTBED_SWIFT_PUBLIC_URL")
+    );
+    round_trip(&conn).await;
+
+    // the same through OS_* variables, as the test bed exports them
+    let names = [
+        "OS_AUTH_URL",
+        "OS_IDENTITY_API_VERSION",
+        "OS_REGION_NAME",
+        "OS_INTERFACE",
+        "OS_USERNAME",
+        "OS_PASSWORD",
+        "OS_PROJECT_NAME",
+        "OS_USER_DOMAIN_NAME",
+        "OS_PROJECT_DOMAIN_NAME",
+    ];
+    let mut s = swiftclient::Settings::from_vars(|k| names.contains(&k).then(|| ks(k)));
+    s.process();
+    assert_eq!(s.auth_version.as_deref(), Some("3"));
+    s.builder().build().unwrap().head_account().await.unwrap();
+}
