@@ -206,6 +206,17 @@ async fn wrong_password_unknown_project_and_missing_project_are_clear() {
     assert!(err.is_unauthorized(), "{err}");
 
     let mut o = names();
+    o.user_domain_name = Some("no-such-domain".into());
+    let err = password()
+        .os_options(o)
+        .build()
+        .unwrap()
+        .head_account()
+        .await
+        .unwrap_err();
+    assert!(err.is_unauthorized() && err.is_auth(), "{err}");
+
+    let mut o = names();
     o.project_name = None;
     let err = password().os_options(o).build().unwrap_err();
     assert!(
