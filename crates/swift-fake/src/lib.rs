@@ -8,6 +8,9 @@
 //!   request is recorded verbatim as a [`RecordedRequest`] for exact assertions.
 //!   Replies can inject faults: delays, truncated bodies, stalls, dropped
 //!   connections, chunked encoding, custom reason phrases and duplicate headers.
+//! * [`FaultProxy`]: a TCP proxy in front of a real server (the local Swift cluster) that
+//!   resets, truncates, stalls or delays connections at chosen byte offsets, and can be
+//!   killed and restarted in the middle of a transfer.
 //! * [`TlsFixture`]: a freshly generated CA, a server certificate valid for
 //!   `localhost` and `127.0.0.1`, and a client certificate, written as PEM files
 //!   into a temporary directory. [`FakeServer::start_tls`] serves HTTPS with it,
@@ -28,10 +31,12 @@
 #![deny(missing_docs)]
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod proxy;
 mod reply;
 mod server;
 mod tls;
 
+pub use proxy::{Fault, FaultProxy};
 pub use reply::Reply;
 pub use server::{FakeServer, RecordedRequest};
 pub use tls::TlsFixture;
