@@ -44,6 +44,8 @@ mod connection;
 mod container;
 mod download;
 mod error;
+#[cfg(test)]
+mod fuzz;
 mod headers;
 mod listing;
 mod object;

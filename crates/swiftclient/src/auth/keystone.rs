@@ -363,10 +363,11 @@ pub(crate) fn parse_iso8601(s: &str) -> Option<SystemTime> {
         let sign = if off.starts_with('-') { -1 } else { 1 };
         let off = &off[1..];
         let (oh, om) = off.split_once(':').unwrap_or((off, "0"));
-        (
-            t,
-            sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60),
-        )
+        let (oh, om) = (oh.parse::<i64>().ok()?, om.parse::<i64>().ok()?);
+        if !(0..=24).contains(&oh) || !(0..=59).contains(&om) {
+            return None;
+        }
+        (t, sign * (oh * 3600 + om * 60))
     } else {
         (rest, 0)
     };
@@ -374,7 +375,8 @@ pub(crate) fn parse_iso8601(s: &str) -> Option<SystemTime> {
     let hh: i64 = t.next()?.parse().ok()?;
     let mm: i64 = t.next()?.parse().ok()?;
     let ss: f64 = t.next().unwrap_or("0").parse().ok()?;
-    if !(1..=12).contains(&m)
+    if !(1..=9999).contains(&y)
+        || !(1..=12).contains(&m)
         || !(1..=31).contains(&day)
         || hh > 23
         || mm > 59
