@@ -140,7 +140,7 @@ impl Connection {
             let mut last_len = entries.len();
             while last_len > 0 {
                 if let Some(last) = entries.last() {
-                    advance(&mut page_opts, last);
+                    advance(&mut page_opts, last)?;
                 }
                 let (_, page) = self.list_page::<T>(&target, op, &page_opts).await?;
                 last_len = page.len();
@@ -187,7 +187,7 @@ impl Connection {
                 };
                 let (_, page) = st.conn.list_page::<T>(&target, op, &st.opts).await?;
                 match page.last() {
-                    Some(last) => advance(&mut st.opts, last),
+                    Some(last) => advance(&mut st.opts, last)?,
                     None => st.done = true,
                 }
                 st.buf.extend(page);

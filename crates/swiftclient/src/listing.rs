@@ -203,10 +203,23 @@ pub(crate) fn page_query(opts: &ListOptions, container: bool) -> String {
     q
 }
 
-/// Moves `opts` past the last entry of a page.
-pub(crate) fn advance<T: Entry>(opts: &mut ListOptions, last: &T) {
-    opts.marker = Some(last.marker().to_owned());
-    opts.version_marker = last.version().map(str::to_owned);
+/// Moves `opts` past the last entry of a page. A page that ends where the previous one did
+/// (a misbehaving server) is an error rather than an endless loop.
+pub(crate) fn advance<T: Entry>(opts: &mut ListOptions, last: &T) -> crate::Result<()> {
+    let marker = Some(last.marker().to_owned());
+    let version = last.version().map(str::to_owned);
+    if opts.marker == marker && opts.version_marker == version {
+        return Err(Error::new(
+            Kind::Decode,
+            format!(
+                "the listing does not advance: the page after marker {:?} ends with it again",
+                last.marker()
+            ),
+        ));
+    }
+    opts.marker = marker;
+    opts.version_marker = version;
+    Ok(())
 }
 
 #[cfg(test)]
