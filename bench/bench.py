@@ -1,0 +1,309 @@
+#!/usr/bin/env python3
+"""Benchmark our `swift` against python-swiftclient 4.11's `swift` and curl, side by side.
+
+Runs every step interleaved (A B C, B C A, ...) on the local cluster, at least 3 repetitions,
+and reports medians of wall seconds, client CPU seconds (user+sys of the client process and
+its children) and peak RSS, with the ratios ours/python and ours/curl, as a table and JSON.
+
+Only loopback traffic: every URL comes from the local test bed's exports.
+"""
+import argparse
+import hashlib
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import urllib.request
+
+MiB = 1024 * 1024
+
+
+def env(name):
+    v = os.environ.get(name)
+    if not v:
+        sys.exit(f"{name} is not set: run through scripts/bench")
+    return v
+
+
+def tempauth():
+    req = urllib.request.Request(env("ST_AUTH"), headers={
+        "X-Auth-User": env("ST_USER"), "X-Auth-Key": env("ST_KEY")})
+    with urllib.request.urlopen(req) as r:
+        return r.headers["X-Storage-Url"], r.headers["X-Auth-Token"]
+
+
+def run(cmd, cwd=None, shell=False):
+    """Runs one client command; returns (wall s, cpu s, peak rss MiB)."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, cwd=cwd, shell=shell, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    err = p.stderr.read().decode(errors="replace") if p.stderr else ""
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise RuntimeError(f"{cmd if isinstance(cmd, str) else ' '.join(cmd)} exited {code}: {err[-400:]}")
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0
+
+
+def curl_base(token):
+    return ["curl", "-s", "-f", "-H", f"X-Auth-Token: {token}"]
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.ours = args.ours
+        self.python = os.path.join(env("SWIFT_TESTBED_BIN"), "swift")
+        self.url, self.token = tempauth()
+        self.work = tempfile.mkdtemp(prefix="swift-bench-")
+        self.results = {}  # step -> client -> list of (wall, cpu, rss)
+        self.n = 0
+
+    def name(self, tag):
+        self.n += 1
+        return f"bench-{tag}-{os.getpid()}-{self.n}"
+
+    def curl(self, *args):
+        subprocess.run(curl_base(self.token) + list(args), check=True,
+                       stdout=subprocess.DEVNULL)
+
+    def put_container(self, c):
+        self.curl("-X", "PUT", f"{self.url}/{c}")
+
+    def record(self, step, client, m):
+        self.results.setdefault(step, {}).setdefault(client, []).append(m)
+
+    def cli(self, which):
+        return self.ours if which == "ours" else self.python
+
+    def order(self, rep, clients):
+        k = rep % len(clients)
+        return clients[k:] + clients[:k]
+
+    # ---- data ---------------------------------------------------------------
+    def small_tree(self, count):
+        d = os.path.join(self.work, f"small{count}")
+        if not os.path.isdir(d):
+            os.makedirs(d)
+            rnd = random.Random(count)
+            for i in range(count):
+                with open(os.path.join(d, f"f{i:05d}"), "wb") as f:
+                    f.write(rnd.randbytes(4096))
+        return d
+
+    def big_file(self, size):
+        p = os.path.join(self.work, f"big{size}")
+        if not os.path.exists(p):
+            block = random.Random(size).randbytes(MiB)
+            with open(p, "wb") as f:
+                for _ in range(size // MiB):
+                    f.write(block)
+        return p
+
+    # ---- steps --------------------------------------------------------------
+    def small(self, count, reps, label):
+        tree = self.small_tree(count)
+        files = sorted(os.listdir(tree))
+        listfile = os.path.join(self.work, f"list{count}")
+        with open(listfile, "w") as f:
+            f.write("\n".join(files) + "\n")
+        for rep in range(reps):
+            for client in self.order(rep, ["ours", "python", "curl"]):
+                c = self.name("small")
+                if client == "curl":
+                    self.put_container(c)
+                    up = (f"xargs -P 10 -I{{}} curl -s -f -o /dev/null -T {{}} "
+                          f"-H 'X-Auth-Token: {self.token}' '{self.url}/{c}/{{}}' < {listfile}")
+                    self.record(f"{label} upload", client, run(up, cwd=tree, shell=True))
+                    out = tempfile.mkdtemp(dir=self.work)
+                    down = (f"xargs -P 10 -I{{}} curl -s -f -o {{}} "
+                            f"-H 'X-Auth-Token: {self.token}' '{self.url}/{c}/{{}}' < {listfile}")
+                    self.record(f"{label} download", client, run(down, cwd=out, shell=True))
+                else:
+                    exe = self.cli(client)
+                    self.record(f"{label} upload", client, run(
+                        [exe, "upload", "--object-threads", "10", c, "."], cwd=tree))
+                    out = tempfile.mkdtemp(dir=self.work)
+                    self.record(f"{label} download", client, run(
+                        [exe, "download", "--object-threads", "10", c], cwd=out))
+                self.check_tree(tree, out)
+                shutil.rmtree(out)
+
+    def check_tree(self, tree, out):
+        for name in os.listdir(tree):
+            with open(os.path.join(tree, name), "rb") as a:
+                want = a.read()
+            got_path = os.path.join(out, name)
+            if not os.path.exists(got_path):
+                got_path = os.path.join(out, ".", name)
+            with open(got_path, "rb") as b:
+                if b.read() != want:
+                    raise RuntimeError(f"downloaded {name} differs")
+
+    def large(self, size, reps, segmented):
+        path = self.big_file(size)
+        label = "segmented" if segmented else "large"
+        clients = ["ours", "python"] + (["curl"] if not segmented else [])
+        want = md5_file(path)
+        for rep in range(reps):
+            for client in self.order(rep, clients):
+                c = self.name(label)
+                out = os.path.join(self.work, "out.bin")
+                if client == "curl":
+                    self.put_container(c)
+                    self.record(f"{label} upload", client, run(
+                        curl_base(self.token) + ["-o", "/dev/null", "-T", path, f"{self.url}/{c}/obj"]))
+                    self.record(f"{label} download", "curl", run(
+                        curl_base(self.token) + ["-o", out, f"{self.url}/{c}/obj"]))
+                else:
+                    exe = self.cli(client)
+                    up = [exe, "upload", "--object-name", "obj", c, path]
+                    if segmented:
+                        up[2:2] = ["--use-slo", "-S", str(64 * MiB), "--segment-threads", "8"]
+                    self.record(f"{label} upload", client, run(up))
+                    self.record(f"{label} download", client, run(
+                        [exe, "download", c, "obj", "-o", out]))
+                if md5_file(out) != want:
+                    raise RuntimeError(f"{client} {label} download differs")
+                os.remove(out)
+            if segmented:
+                # curl floor for the segmented download: GET of the manifest streams all
+                c = self.name("segcurl")
+                run([self.ours if os.path.exists(self.ours) else self.python, "upload",
+                     "--use-slo", "-S", str(64 * MiB), "--object-name", "obj", c, path])
+                out = os.path.join(self.work, "out.bin")
+                self.record("segmented download", "curl", run(
+                    curl_base(self.token) + ["-o", out, f"{self.url}/{c}/obj"]))
+                os.remove(out)
+
+    def listing(self, count, reps, label):
+        c = self.name(f"list{count}")
+        self.put_container(c)
+        tarpath = os.path.join(self.work, f"tree{count}.tar")
+        with tarfile.open(tarpath, "w") as t:
+            for i in range(count):
+                info = tarfile.TarInfo(f"o{i:07d}")
+                info.size = 0
+                t.addfile(info)
+        subprocess.run(curl_base(self.token) + ["-X", "PUT", "-T", tarpath,
+                       "-H", "Accept: application/json",
+                       f"{self.url}/{c}?extract-archive=tar"], check=True,
+                       stdout=subprocess.DEVNULL)
+        pages = (count // 10000) + 1
+        curl_cmd = " && ".join(
+            f"curl -s -f -o /dev/null -H 'X-Auth-Token: {self.token}' "
+            f"'{self.url}/{c}?marker=o{p * 10000 - 1:07d}'" if p else
+            f"curl -s -f -o /dev/null -H 'X-Auth-Token: {self.token}' '{self.url}/{c}'"
+            for p in range(pages))
+        for rep in range(reps):
+            for client in self.order(rep, ["ours", "python", "curl"]):
+                if client == "curl":
+                    self.record(f"{label}", client, run(curl_cmd, shell=True))
+                    self.record(f"{label} --lh", client, run(curl_cmd, shell=True))
+                else:
+                    exe = self.cli(client)
+                    self.record(f"{label}", client, run([exe, "list", c]))
+                    self.record(f"{label} --lh", client, run([exe, "list", "--lh", c]))
+
+    # ---- report -------------------------------------------------------------
+    def report(self):
+        rows = []
+        for step, by in self.results.items():
+            row = {"step": step}
+            for client, ms in by.items():
+                row[client] = {
+                    "wall": statistics.median(m[0] for m in ms),
+                    "cpu": statistics.median(m[1] for m in ms),
+                    "rss_mib": statistics.median(m[2] for m in ms),
+                    "runs": len(ms),
+                }
+            o, p, c = row.get("ours"), row.get("python"), row.get("curl")
+            if o and p:
+                row["ours/python"] = {k: ratio(o[k], p[k]) for k in ("wall", "cpu", "rss_mib")}
+            if o and c:
+                row["ours/curl"] = {k: ratio(o[k], c[k]) for k in ("wall", "cpu")}
+            rows.append(row)
+        return rows
+
+
+def ratio(a, b):
+    return round(a / b, 3) if b else None
+
+
+def md5_file(p):
+    h = hashlib.md5()
+    with open(p, "rb") as f:
+        for chunk in iter(lambda: f.read(MiB), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def fmt(v, unit=""):
+    return "-" if v is None else f"{v:.2f}{unit}"
+
+
+def print_table(rows):
+    head = ("step", "ours wall/cpu/rss", "python wall/cpu/rss", "curl wall/cpu",
+            "ours/python wall cpu rss", "ours/curl wall cpu")
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for r in rows:
+        def cell(c, rss=True):
+            m = r.get(c)
+            if not m:
+                return "-"
+            s = f"{fmt(m['wall'], 's')} / {fmt(m['cpu'], 's')}"
+            return s + (f" / {fmt(m['rss_mib'], ' MiB')}" if rss else "")
+        op = r.get("ours/python", {})
+        oc = r.get("ours/curl", {})
+        print(f"| {r['step']} | {cell('ours')} | {cell('python')} | {cell('curl', False)} | "
+              f"{fmt(op.get('wall'))} {fmt(op.get('cpu'))} {fmt(op.get('rss_mib'))} | "
+              f"{fmt(oc.get('wall'))} {fmt(oc.get('cpu'))} |")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--ours", required=True, help="our swift binary")
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--quick", action="store_true", help="small sizes, to check the harness")
+    ap.add_argument("--scale", action="store_true", help="also 200,000-object listing and 5,000 files")
+    ap.add_argument("--steps", default="small,large,segmented,listing")
+    ap.add_argument("--json", default="bench/results.json")
+    args = ap.parse_args()
+    if args.reps < 3 and not args.quick:
+        sys.exit("at least 3 repetitions")
+    b = Bench(args)
+    steps = args.steps.split(",")
+    big = 16 * MiB if args.quick else 512 * MiB
+    try:
+        if "small" in steps:
+            n = 50 if args.quick else 500
+            b.small(n, args.reps, f"small {n}x4KiB")
+        if "large" in steps:
+            b.large(big, args.reps, segmented=False)
+        if "segmented" in steps:
+            b.large(big, args.reps, segmented=True)
+        if "listing" in steps:
+            n = 2000 if args.quick else 20000
+            b.listing(n, args.reps, f"listing {n // 1000}k")
+        if args.scale:
+            b.small(5000, args.reps, "scale 5000x4KiB")
+            b.listing(200000, args.reps, "listing 200k")
+    finally:
+        shutil.rmtree(b.work, ignore_errors=True)
+    rows = b.report()
+    print_table(rows)
+    with open(args.json, "w") as f:
+        json.dump({"quick": args.quick, "reps": args.reps, "rows": rows}, f, indent=2)
+    print(f"\nJSON: {args.json}")
+
+
+if __name__ == "__main__":
+    main()
