@@ -80,6 +80,9 @@ pub(crate) struct Session {
     pub(crate) retry: RetryConfig,
     sleeper: Arc<dyn Sleeper>,
     force_auth_retry: bool,
+    /// After a rate-limit answer, no request of this connection (or its clones) is sent before
+    /// this time: the back-off is shared, so concurrent transfers do not hammer the cluster.
+    paused_until: Mutex<Option<Instant>>,
 }
 
 /// One logical operation, retried as a whole.
@@ -155,6 +158,7 @@ impl Session {
                 .clone()
                 .unwrap_or_else(|| Arc::new(TokioSleeper)),
             force_auth_retry: config.force_auth_retry,
+            paused_until: Mutex::new(None),
         })
     }
 
@@ -255,6 +259,33 @@ impl Session {
         self.auth.as_ref().is_some_and(|a| a.can_reauthenticate())
     }
 
+    /// Holds every request of this connection back for `d` (the longest pause wins); returns
+    /// the end of this pause.
+    fn pause_all(&self, d: Duration) -> Instant {
+        let until = Instant::now() + d;
+        if let Ok(mut p) = self.paused_until.lock() {
+            if p.is_none_or(|cur| cur < until) {
+                *p = Some(until);
+            }
+        }
+        until
+    }
+
+    /// Waits while a rate-limit pause is in force, unless it is the caller's own pause
+    /// (`own_end`), which its back-off sleep already covered.
+    async fn wait_if_rate_limited(&self, own_end: Option<Instant>) {
+        let until = self.paused_until.lock().ok().and_then(|p| *p);
+        if let Some(until) = until {
+            if own_end.is_some_and(|own| until <= own) {
+                return;
+            }
+            let now = Instant::now();
+            if until > now {
+                self.sleeper.sleep(until - now).await;
+            }
+        }
+    }
+
     /// Runs `call` with the retry rules of spec §1.8.
     pub(crate) async fn execute(&self, mut call: Call<'_>) -> crate::Result<Outcome> {
         let started = Instant::now();
@@ -263,8 +294,10 @@ impl Session {
         let mut backoff = Backoff::new(&self.retry);
         let mut log: Vec<Attempt> = Vec::new();
         let method = call.method.as_str().to_owned();
+        let mut own_pause_end: Option<Instant> = None;
         loop {
             attempts += 1;
+            self.wait_if_rate_limited(own_pause_end).await;
             let md5 = Arc::new(Mutex::new(Md5::new()));
             let mut generation = 0;
             let mut url = String::new();
@@ -320,6 +353,10 @@ impl Session {
                 }
             }
             let sleep = backoff.next_sleep(retry_after);
+            own_pause_end = None;
+            if verdict == Verdict::RateLimited {
+                own_pause_end = Some(self.pause_all(sleep));
+            }
             if let Some(deadline) = self.retry.deadline {
                 if started.elapsed() + sleep > deadline {
                     return Err(Error::new(
