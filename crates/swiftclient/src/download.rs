@@ -127,6 +127,11 @@ impl ObjectBody {
         self.read
     }
 
+    /// HTTP attempts spent on this download so far: the GET's, plus those of every resume.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
     /// The next chunk, or `None` at the end of a complete, verified body.
     pub async fn chunk(&mut self) -> crate::Result<Option<Bytes>> {
         loop {

@@ -55,6 +55,7 @@ mod response;
 mod secret;
 mod settings;
 pub mod tempurl;
+pub mod transfer;
 mod transport;
 
 pub use auth::{AuthToken, Authenticator, V1Auth};

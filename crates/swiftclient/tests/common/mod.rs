@@ -101,3 +101,87 @@ pub fn keystone(name: &str) -> String {
         .map(|(_, v)| v.trim_matches(['\'', '"']).to_owned())
         .unwrap_or_else(|| panic!("{name} not in {path}"))
 }
+
+/// Deterministic pseudo-random bytes (xorshift64*), fast enough for hundreds of megabytes.
+pub fn random_bytes(seed: u64, len: usize) -> Vec<u8> {
+    let mut out = vec![0u8; len];
+    fill_random(seed, &mut out);
+    out
+}
+
+/// Fills `buf` with the pseudo-random stream of `seed`.
+pub fn fill_random(seed: u64, buf: &mut [u8]) {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    for chunk in buf.chunks_mut(8) {
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        let v = x.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes();
+        chunk.copy_from_slice(&v[..chunk.len()]);
+    }
+}
+
+/// Writes `len` pseudo-random bytes to `path` in 1 MiB pieces (each piece seeded from
+/// `seed` and its index); returns their MD5.
+pub fn write_random_file(path: &std::path::Path, len: u64, seed: u64) -> String {
+    use md5::{Digest, Md5};
+    use std::io::Write;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut h = Md5::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut left = len;
+    let mut i = 0u64;
+    while left > 0 {
+        let n = left.min(buf.len() as u64) as usize;
+        fill_random(seed.wrapping_add(i), &mut buf[..n]);
+        h.update(&buf[..n]);
+        f.write_all(&buf[..n]).unwrap();
+        left -= n as u64;
+        i += 1;
+    }
+    f.flush().unwrap();
+    hex(&h.finalize())
+}
+
+/// Lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The MD5 of `data` in hex.
+pub fn md5_hex(data: &[u8]) -> String {
+    use md5::{Digest, Md5};
+    hex(&Md5::digest(data))
+}
+
+/// The MD5 of a file in hex.
+pub fn md5_file(path: &std::path::Path) -> String {
+    use md5::{Digest, Md5};
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).unwrap();
+    let mut h = Md5::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    hex(&h.finalize())
+}
+
+/// Every object name in a container (empty when the container does not exist).
+pub async fn object_names(conn: &Connection, container: &str) -> Vec<String> {
+    use futures_util::TryStreamExt;
+    match conn
+        .container_entries(container, swiftclient::ListOptions::new())
+        .map_ok(|e| e.name)
+        .try_collect::<Vec<_>>()
+        .await
+    {
+        Ok(v) => v,
+        Err(e) if e.is_not_found() => Vec::new(),
+        Err(e) => panic!("listing {container}: {e}"),
+    }
+}
