@@ -10,12 +10,11 @@ use tokio::task::JoinSet;
 
 use crate::error::{Error, Kind};
 use crate::headers::RequestHeaders;
-use crate::listing::ObjectEntry;
 use crate::options::{ListOptions, RequestOptions};
 use crate::path::{query_string, Target};
 use crate::transfer::bulk::bulk_delete;
 use crate::transfer::progress::{Action, SegmentInfo, Status, TransferResult};
-use crate::transfer::segments::EMPTY_MD5;
+use crate::transfer::segments::maybe_large;
 use crate::transfer::{join_all, Ctx, Job, Transfer};
 use crate::transport::Call;
 use crate::Connection;
@@ -503,12 +502,6 @@ pub(crate) async fn delete_segments(
         }
     }
     (deleted, all)
-}
-
-/// True when a listed object may be a large-object manifest (it then needs a HEAD and the
-/// one-by-one path): SLOs are listed with `slo_etag`; a DLO manifest is an empty object.
-fn maybe_large(e: &ObjectEntry) -> bool {
-    e.raw.get("slo_etag").is_some() || (e.bytes == 0 && e.hash.trim_matches('"') == EMPTY_MD5)
 }
 
 /// Deletes the objects of a container page by page, then the container (without a prefix).

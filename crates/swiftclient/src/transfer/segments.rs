@@ -12,6 +12,7 @@ use serde_json::Value;
 use crate::connection::Connection;
 use crate::error::{Error, Kind};
 use crate::headers::Headers;
+use crate::listing::ObjectEntry;
 use crate::options::{ListOptions, RequestOptions};
 use crate::path::quote;
 use crate::transfer::progress::SegmentInfo;
@@ -154,6 +155,14 @@ impl Chunk {
             None => self.bytes,
         }
     }
+}
+
+/// True when a listed object may be a large-object manifest (or a symlink to one), so that
+/// only a HEAD tells: SLOs are listed with `slo_etag`; a DLO manifest is an empty object.
+pub(crate) fn maybe_large(e: &ObjectEntry) -> bool {
+    e.raw.get("slo_etag").is_some()
+        || e.raw.get("symlink_path").is_some()
+        || (e.bytes == 0 && e.hash.trim_matches('"') == EMPTY_MD5)
 }
 
 /// Splits `/container/object` or `container/object`.

@@ -1,7 +1,7 @@
 //! Uploads: files, directory trees, bytes, readers and streams; large objects (SLO/DLO) with
 //! parallel segments; skip-identical and changed; replacement of old segments.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -20,13 +20,14 @@ use tokio_util::io::ReaderStream;
 
 use crate::error::{Error, Kind};
 use crate::headers::{Headers, RequestHeaders};
-use crate::options::{PutOptions, RequestOptions};
+use crate::listing::ObjectEntry;
+use crate::options::{ListOptions, PutOptions, RequestOptions};
 use crate::transfer::delete::{delete_segments, list_names};
 use crate::transfer::progress::{Action, SegmentInfo, Status, TransferResult};
 use crate::transfer::segments::{
     chunk_data, data_matches, dlo_manifest_value, file_matches, file_segment_name,
-    large_object_etag, segment_prefix, segment_size_for, slo_manifest, stream_segment_name, Chunk,
-    DIR_MARKER_TYPES, EMPTY_MD5, SEGMENT_CONTENT_TYPE,
+    large_object_etag, maybe_large, segment_prefix, segment_size_for, slo_manifest,
+    stream_segment_name, Chunk, DIR_MARKER_TYPES, EMPTY_MD5, SEGMENT_CONTENT_TYPE,
 };
 use crate::transfer::{join_all, Ctx, Job, Transfer};
 use crate::transport::body::Body;
@@ -409,6 +410,8 @@ struct Plan {
     max_segments: Option<u64>,
     seg_container: String,
     seg_container_ready: OnceCell<()>,
+    /// The container's objects under the upload's common prefix, when listed up front.
+    listed: Option<HashMap<String, ObjectEntry>>,
 }
 
 impl Transfer {
@@ -476,6 +479,23 @@ async fn drive(
         .segment_container
         .clone()
         .unwrap_or_else(|| format!("{container}_segments"));
+    let mut resolved = Vec::with_capacity(objects.len());
+    for obj in objects {
+        let action = match obj.source {
+            Source::DirMarker(_) => Action::CreateDirMarker,
+            _ => Action::UploadObject,
+        };
+        match resolve_name(&obj, &folder) {
+            Ok(name) => resolved.push((obj, name, action)),
+            Err(e) => {
+                let mut r = TransferResult::new(action, Some(&container), obj.name.as_deref());
+                r.path = local_path(&obj);
+                ctx.emit(r.fail(e)).await;
+            }
+        }
+    }
+    let names: Vec<String> = resolved.iter().map(|(_, n, _)| n.clone()).collect();
+    let listed = pre_list(&ctx, &container, &opts, &names).await;
     let plan = Arc::new(Plan {
         container,
         opts,
@@ -484,23 +504,11 @@ async fn drive(
         max_segments,
         seg_container,
         seg_container_ready: OnceCell::new(),
+        listed,
     });
     let mut set = JoinSet::new();
-    let mut objects = objects.into_iter();
-    while let Some(obj) = objects.next() {
-        let action = match obj.source {
-            Source::DirMarker(_) => Action::CreateDirMarker,
-            _ => Action::UploadObject,
-        };
-        let name = match resolve_name(&obj, &folder) {
-            Ok(n) => n,
-            Err(e) => {
-                let mut r = TransferResult::new(action, Some(&plan.container), obj.name.as_deref());
-                r.path = local_path(&obj);
-                ctx.emit(r.fail(e)).await;
-                continue;
-            }
-        };
+    let mut objects = resolved.into_iter();
+    while let Some((obj, name, action)) = objects.next() {
         let mut skeleton = TransferResult::new(action, Some(&plan.container), Some(&name));
         skeleton.path = local_path(&obj);
         let work = upload_one(ctx.clone(), Arc::clone(&plan), obj, name);
@@ -508,8 +516,8 @@ async fn drive(
             .schedule(&mut set, &ctx.engine.objects, skeleton, work)
             .await
         {
-            for obj in objects.by_ref() {
-                let mut r = TransferResult::new(action, Some(&plan.container), obj.name.as_deref());
+            for (obj, name, action) in objects.by_ref() {
+                let mut r = TransferResult::new(action, Some(&plan.container), Some(&name));
                 r.path = local_path(&obj);
                 ctx.emit(r.cancelled()).await;
             }
@@ -517,6 +525,60 @@ async fn drive(
         }
     }
     join_all(&mut set).await;
+}
+
+/// The longest prefix all `names` share (on a character boundary).
+fn common_prefix(names: &[String]) -> &str {
+    let Some(first) = names.first() else {
+        return "";
+    };
+    let mut len = first.len();
+    for n in &names[1..] {
+        len = first
+            .bytes()
+            .zip(n.bytes())
+            .take(len)
+            .take_while(|(a, b)| a == b)
+            .count();
+    }
+    while !first.is_char_boundary(len) {
+        len -= 1;
+    }
+    &first[..len]
+}
+
+/// For many objects, one listing instead of a HEAD per object (python-swiftclient HEADs
+/// every object unless `leave_segments`): the objects under the names' common prefix, unless
+/// there are far more of them than objects to upload. `None`: not listed.
+async fn pre_list(
+    ctx: &Ctx,
+    container: &str,
+    opts: &UploadOptions,
+    names: &[String],
+) -> Option<HashMap<String, ObjectEntry>> {
+    let heads_needed = opts.changed || opts.skip_identical || !opts.leave_segments;
+    if !heads_needed || names.len() <= 2 * ctx.engine.opts.object_concurrency {
+        return None;
+    }
+    let prefix = common_prefix(names);
+    let cap = 2 * names.len() + 10_000;
+    let mut out = HashMap::new();
+    let mut entries = std::pin::pin!(ctx
+        .conn()
+        .container_entries(container, ListOptions::new().prefix(prefix)));
+    while let Some(e) = entries.next().await {
+        match e {
+            Ok(e) => {
+                if out.len() >= cap {
+                    return None;
+                }
+                out.insert(e.name.clone(), e);
+            }
+            Err(e) if e.is_not_found() => return Some(HashMap::new()),
+            Err(_) => return None,
+        }
+    }
+    Some(out)
 }
 
 fn local_path(obj: &UploadObject) -> Option<PathBuf> {
@@ -629,6 +691,25 @@ async fn inspect(ctx: &Ctx, plan: &Plan, name: &str) -> crate::Result<Option<Exi
     let o = &plan.opts;
     if !(o.changed || o.skip_identical || !o.leave_segments) {
         return Ok(None);
+    }
+    if let Some(listed) = &plan.listed {
+        match listed.get(name) {
+            None => return Ok(None),
+            Some(e) if !o.changed && !maybe_large(e) => {
+                // A plain object: the listing has all a comparison needs.
+                return Ok(Some(Existing {
+                    headers: Headers::new(),
+                    chunks: Some(vec![Chunk {
+                        container: plan.container.clone(),
+                        name: name.to_owned(),
+                        hash: e.hash.trim_matches('"').to_owned(),
+                        bytes: e.bytes,
+                        range: None,
+                    }]),
+                }));
+            }
+            Some(_) => {}
+        }
     }
     let headers = match ctx.conn().head_object(&plan.container, name).await {
         Ok(r) => r.headers().clone(),
@@ -1504,6 +1585,16 @@ mod tests {
         assert!(resolve_name(&o, "").is_err());
         let o = UploadObject::stream("s", futures_util::stream::empty(), None).name("/n");
         assert_eq!(resolve_name(&o, "").unwrap(), "n");
+    }
+
+    #[test]
+    fn common_prefixes() {
+        let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(common_prefix(&v(&["a/b/c", "a/b/d", "a/bx"])), "a/b");
+        assert_eq!(common_prefix(&v(&["dü", "dü/x"])), "dü");
+        assert_eq!(common_prefix(&v(&["dé", "dè"])), "d");
+        assert_eq!(common_prefix(&v(&["x", "y"])), "");
+        assert_eq!(common_prefix(&[]), "");
     }
 
     #[test]
