@@ -1221,12 +1221,37 @@ struct SegData {
     body: Body,
     len: u64,
     md5: String,
+    /// The memory of an in-memory segment, to hand back to the pool after its upload.
+    memory: Option<Bytes>,
 }
 
 /// Reads a stream segment by segment.
 struct SegmentReader {
     stream: ByteStream,
     pending: Option<Bytes>,
+    /// Segment buffers whose uploads are done, reused for the next segments: allocating a
+    /// fresh multi-megabyte buffer per segment lets the allocator keep freed ones resident.
+    pool: Arc<std::sync::Mutex<Vec<BytesMut>>>,
+}
+
+impl SegmentReader {
+    fn new(stream: ByteStream) -> Self {
+        SegmentReader {
+            stream,
+            pending: None,
+            pool: Arc::default(),
+        }
+    }
+}
+
+/// Hands a segment's memory back to the pool once nothing else holds it.
+fn recycle(pool: &std::sync::Mutex<Vec<BytesMut>>, memory: Option<Bytes>) {
+    if let Some(Ok(mut buf)) = memory.map(Bytes::try_into_mut) {
+        buf.clear();
+        if let Ok(mut p) = pool.lock() {
+            p.push(buf);
+        }
+    }
 }
 
 impl SegmentReader {
@@ -1258,7 +1283,11 @@ impl SegmentReader {
             Spool(tokio::fs::File),
         }
         let mut sink = if limit <= mem_limit as u64 {
-            Sink::Mem(BytesMut::with_capacity(usize::try_from(limit).unwrap_or(0)))
+            let want = usize::try_from(limit).unwrap_or(0);
+            let reused = self.pool.lock().ok().and_then(|mut p| p.pop());
+            let mut buf = reused.unwrap_or_default();
+            buf.reserve(want);
+            Sink::Mem(buf)
         } else {
             Sink::Spool(spool_file(spool_dir).await?)
         };
@@ -1278,17 +1307,21 @@ impl SegmentReader {
                 Sink::Spool(f) => f.write_all(&chunk).await?,
             }
         }
-        let body = match sink {
-            Sink::Mem(b) => Body::from(b.freeze()),
+        let (body, memory) = match sink {
+            Sink::Mem(b) => {
+                let b = b.freeze();
+                (Body::from(b.clone()), Some(b))
+            }
             Sink::Spool(mut f) => {
                 f.flush().await?;
-                Body::file_range(f.into_std().await, 0, len)
+                (Body::file_range(f.into_std().await, 0, len), None)
             }
         };
         Ok(SegData {
             body,
             len,
             md5: hex(&md5.finalize()),
+            memory,
         })
     }
 
@@ -1348,10 +1381,7 @@ async fn upload_stream(
     res.headers = headers.clone();
     let existing = inspect(ctx, plan, name).await?;
     let old = old_segments(plan, existing.as_ref());
-    let mut reader = SegmentReader {
-        stream,
-        pending: None,
-    };
+    let mut reader = SegmentReader::new(stream);
     let seg = match plan.opts.segment_size {
         Some(s) => Some(s),
         None => len.and_then(|l| segment_size_for(l, None, plan.max_file_size, plan.max_segments)),
@@ -1497,9 +1527,14 @@ async fn upload_stream_segments(
         let ctx2 = ctx.clone();
         let for_object = (plan.container.clone(), name.to_owned());
         let failed2 = Arc::clone(&failed);
+        let pool = Arc::clone(&reader.pool);
         set.spawn(async move {
-            let _permits = (permit, seg_permit);
-            let out = put_segment(&ctx2, info, for_object, Ok(data.body), Some(data.md5)).await;
+            let SegData {
+                body, md5, memory, ..
+            } = data;
+            let out = put_segment(&ctx2, info, for_object, Ok(body), Some(md5)).await;
+            recycle(&pool, memory);
+            drop((permit, seg_permit));
             if out.is_err() {
                 failed2.store(true, Ordering::Relaxed);
             }
