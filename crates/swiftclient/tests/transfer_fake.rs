@@ -680,3 +680,133 @@ async fn token_expiry_and_rate_limits_lose_nothing() {
         }
     }
 }
+
+fn slow_store(server: &FakeServer, delay: Duration) {
+    server.set_handler(move |r| {
+        if r.path == "/info" {
+            return Reply::status(200).json("{}");
+        }
+        Reply::status(201)
+            .header("ETag", &format!("\"{}\"", common::md5_hex(&r.body)))
+            .delay(delay)
+    });
+}
+
+// Cancelling a job: what has not started is reported cancelled, nothing new is sent, and the
+// stream ends with one result per object.
+#[tokio::test]
+async fn cancel_stops_the_job() {
+    let server = FakeServer::start().await;
+    slow_store(&server, Duration::from_millis(200));
+    let transfer = Transfer::with_options(
+        preauth(&server),
+        TransferOptions::new().object_concurrency(2),
+    );
+    let objects: Vec<UploadObject> = (0..10)
+        .map(|i| UploadObject::bytes(format!("o{i}"), "x"))
+        .collect();
+    let opts = UploadOptions::new()
+        .leave_segments(true)
+        .skip_container_put(true);
+    let mut job = transfer.upload("c", objects, &opts).unwrap();
+    let first = job.next_result().await.unwrap();
+    assert_eq!(first.status, Status::Completed);
+    job.cancel();
+    let rest = job.collect_all().await;
+    assert_eq!(rest.len(), 9);
+    let cancelled = rest
+        .iter()
+        .filter(|r| r.status == Status::Cancelled)
+        .count();
+    assert!(cancelled >= 6, "{cancelled} of 9 cancelled");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let after = server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PUT")
+        .count();
+    // At most two rounds of two workers: those done before the cancel arrived and those in
+    // flight then (abandoned, but their requests may have reached the server).
+    assert!(after <= 4, "nothing new after the cancel ({after} PUTs)");
+}
+
+// fail_fast: after the first failure nothing new starts; the rest is reported cancelled.
+#[tokio::test]
+async fn fail_fast_stops_after_the_first_failure() {
+    let server = FakeServer::start().await;
+    server.set_handler(|r| {
+        if r.path == "/info" {
+            return Reply::status(200).json("{}");
+        }
+        if r.path.ends_with("/o0") {
+            return Reply::status(403);
+        }
+        Reply::status(201).header("ETag", &format!("\"{}\"", common::md5_hex(&r.body)))
+    });
+    let transfer = Transfer::with_options(
+        preauth(&server),
+        TransferOptions::new().object_concurrency(1).fail_fast(true),
+    );
+    let objects: Vec<UploadObject> = (0..5)
+        .map(|i| UploadObject::bytes(format!("o{i}"), "x"))
+        .collect();
+    let opts = UploadOptions::new()
+        .leave_segments(true)
+        .skip_container_put(true);
+    let r = transfer
+        .upload("c", objects, &opts)
+        .unwrap()
+        .collect_all()
+        .await;
+    assert_eq!(r.len(), 5);
+    assert_eq!(r[0].status, Status::Failed);
+    assert!(r[0].error().unwrap().is_forbidden());
+    let cancelled = r.iter().filter(|x| x.status == Status::Cancelled).count();
+    assert!(
+        cancelled >= 3,
+        "{:?}",
+        r.iter().map(|x| x.status).collect::<Vec<_>>()
+    );
+    let puts = server
+        .requests()
+        .iter()
+        .filter(|x| x.method == "PUT")
+        .count();
+    assert!(puts <= 2, "{puts} PUTs");
+}
+
+// A failed segment aborts the manifest: the object fails with python-swiftclient's message,
+// and no manifest is written.
+#[tokio::test]
+async fn failed_segment_aborts_the_manifest() {
+    let server = FakeServer::start().await;
+    let swift = MiniSwift::start(&server, default_info());
+    *swift.fault.lock().unwrap() = Some(Box::new(|r: &RecordedRequest| {
+        (r.method == "PUT" && r.path.ends_with("/00000001")).then(|| Reply::status(403))
+    }));
+    let transfer = Transfer::new(preauth(&server));
+    let r = transfer
+        .upload(
+            "c",
+            [UploadObject::bytes("big", vec![1u8; 5000])],
+            &UploadOptions::new().segment_size(1000),
+        )
+        .unwrap()
+        .collect_all()
+        .await;
+    let main = r.iter().find(|x| x.action == Action::UploadObject).unwrap();
+    assert_eq!(main.status, Status::Failed);
+    let msg = main.error().unwrap().to_string();
+    assert!(
+        msg.starts_with(
+            "Aborting manifest creation because not all segments could be uploaded. c/big"
+        ),
+        "{msg}"
+    );
+    assert!(swift.object("c", "big").is_none());
+    let failed_segments = r
+        .iter()
+        .filter(|x| x.action == Action::UploadSegment && x.status == Status::Failed)
+        .count();
+    assert_eq!(failed_segments, 1);
+}

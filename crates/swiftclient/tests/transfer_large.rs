@@ -187,3 +187,73 @@ async fn slo_200_mib_life_cycle() {
 async fn dlo_200_mib_life_cycle() {
     large_object_life_cycle(false).await;
 }
+
+// A stream whose segments are larger than the in-memory buffer: each segment is spooled to an
+// unlinked temporary file (replayable, bounded memory), here as a DLO. Nothing is left in the
+// spool directory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stream_segments_spooled_to_disk() {
+    use bytes::Bytes;
+    let conn = common::connect();
+    let transfer = Transfer::new(conn.clone());
+    let c = common::unique("spool");
+    let spool = tempfile::tempdir().unwrap();
+    let data = Bytes::from(common::random_bytes(11, 20_000_000));
+    let chunks: Vec<std::io::Result<Bytes>> = data
+        .chunks(300_000)
+        .map(|c| Ok(Bytes::copy_from_slice(c)))
+        .collect();
+    let opts = UploadOptions::new()
+        .segment_size(6 << 20)
+        .use_slo(false)
+        .stream_buffer(1 << 20)
+        .spool_dir(spool.path());
+    let up = transfer
+        .upload(
+            &c,
+            [UploadObject::stream(
+                "spooled",
+                futures_util::stream::iter(chunks),
+                None,
+            )],
+            &opts,
+        )
+        .unwrap()
+        .collect_all()
+        .await;
+    assert!(failures(&up).is_empty(), "{:?}", failures(&up));
+    let main = main_result(&up);
+    assert_eq!(main.segments.len(), 4);
+    assert_eq!(main.bytes, 20_000_000);
+    assert!(std::fs::read_dir(spool.path()).unwrap().next().is_none());
+    let head = conn.head_object(&c, "spooled").await.unwrap();
+    assert!(head.object_manifest().is_some());
+    let down = transfer
+        .download_objects(
+            &c,
+            ["spooled"],
+            &DownloadOptions::new().out_directory(spool.path()),
+        )
+        .unwrap()
+        .collect_all()
+        .await;
+    assert!(failures(&down).is_empty(), "{:?}", failures(&down));
+    assert_eq!(down[0].verification, Verification::Segments(4));
+    assert_eq!(std::fs::read(spool.path().join("spooled")).unwrap(), data);
+    let del = transfer
+        .delete_container(&c, &DeleteOptions::new())
+        .unwrap()
+        .collect_all()
+        .await;
+    assert!(failures(&del).is_empty(), "{:?}", failures(&del));
+    assert_eq!(
+        del.iter()
+            .filter(|r| r.action == Action::DeleteSegment)
+            .count(),
+        4
+    );
+    assert!(common::object_names(&conn, &format!("{c}_segments"))
+        .await
+        .is_empty());
+    common::cleanup(&conn, &format!("{c}_segments")).await;
+}
