@@ -177,10 +177,30 @@ async fn slo_segments_checked_against_the_manifest() {
             .header("X-Object-Meta-Mtime", "1.000000")
             .json(m)
     };
-    // Good: two segment GETs after the manifest.
-    server.push(slo(&manifest));
-    server.push(plain(&s1));
-    server.push(plain(&s2));
+    let corrupt = Arc::new(Mutex::new(false));
+    {
+        let (corrupt, s1, s2, manifest) = (
+            Arc::clone(&corrupt),
+            s1.clone(),
+            s2.clone(),
+            manifest.clone(),
+        );
+        server.set_handler(move |r| match r.path.as_str() {
+            "/v1/AUTH_t/c/o" => slo(&manifest),
+            "/v1/AUTH_t/c_segments/o/1" => plain(&s1),
+            "/v1/AUTH_t/c_segments/o/2" if *corrupt.lock().unwrap() => {
+                // The server's ETag agrees with the manifest, the data does not.
+                let mut bad = s2.clone();
+                bad[0] ^= 1;
+                Reply::status(200)
+                    .header("ETag", &common::md5_hex(&s2))
+                    .body(bad)
+            }
+            "/v1/AUTH_t/c_segments/o/2" => plain(&s2),
+            _ => Reply::status(404),
+        });
+    }
+    // Good: the manifest, then the two segments (fetched in parallel into the file).
     let dir = tempfile::tempdir().unwrap();
     let opts = DownloadOptions::new().out_directory(dir.path());
     let r = transfer
@@ -195,21 +215,35 @@ async fn slo_segments_checked_against_the_manifest() {
     assert_eq!(std::fs::read(dir.path().join("o")).unwrap(), whole);
     let reqs = server.requests();
     assert_eq!(reqs[0].query.as_deref(), Some("multipart-manifest=get"));
-    assert_eq!(reqs[1].path, "/v1/AUTH_t/c_segments/o/1");
-    assert_eq!(reqs[2].path, "/v1/AUTH_t/c_segments/o/2");
-
-    // Bad: the second segment's bytes differ from the manifest (the server's ETag agrees
-    // with the manifest, the data does not).
-    std::fs::remove_file(dir.path().join("o")).unwrap();
-    let mut bad = s2.clone();
-    bad[0] ^= 1;
-    server.push(slo(&manifest));
-    server.push(plain(&s1));
-    server.push(
-        Reply::status(200)
-            .header("ETag", &common::md5_hex(&s2))
-            .body(bad),
+    let mut segs: Vec<&str> = reqs[1..].iter().map(|r| r.path.as_str()).collect();
+    segs.sort();
+    assert_eq!(
+        segs,
+        ["/v1/AUTH_t/c_segments/o/1", "/v1/AUTH_t/c_segments/o/2"]
     );
+
+    // Into a writer the segments come one after the other, in order.
+    let (target, _w) = swiftclient::transfer::DownloadTarget::writer(tokio::io::sink());
+    server.clear_requests();
+    let r = transfer
+        .download_objects("c", ["o"], &DownloadOptions::new().target(target))
+        .unwrap()
+        .collect_all()
+        .await;
+    assert!(failures(&r).is_empty(), "{:?}", failures(&r));
+    let paths: Vec<String> = server.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/v1/AUTH_t/c/o",
+            "/v1/AUTH_t/c_segments/o/1",
+            "/v1/AUTH_t/c_segments/o/2"
+        ]
+    );
+
+    // Bad: the second segment's bytes differ from the manifest.
+    std::fs::remove_file(dir.path().join("o")).unwrap();
+    *corrupt.lock().unwrap() = true;
     let r = transfer
         .download_objects("c", ["o"], &opts)
         .unwrap()

@@ -128,6 +128,25 @@ async fn large_object_life_cycle(slo: bool) {
     assert_eq!(down[0].bytes, SIZE);
     assert_eq!(common::md5_file(&out.join(name)), md5);
 
+    // Downloading again with skip_identical: the local file is compared with the segments.
+    let again = transfer
+        .download_objects(
+            &c,
+            [name],
+            &DownloadOptions::new()
+                .out_directory(&out)
+                .skip_identical(true),
+        )
+        .unwrap()
+        .collect_all()
+        .await;
+    assert_eq!(
+        again[0].status,
+        Status::SkippedIdentical,
+        "{:?}",
+        again[0].error
+    );
+
     // Re-upload with 48 MiB segments: 5 new segments; the 7 old ones are deleted.
     let re = transfer
         .upload(

@@ -126,6 +126,25 @@ async fn unicode_tree_round_trip_with_dir_markers_and_mtimes() {
     let head = conn.head_object(&c, "up/top file").await.unwrap();
     assert_eq!(head.get("x-object-meta-mtime"), Some("1500000000.250000"));
 
+    // A directory given as a file becomes a directory marker, as in python-swiftclient.
+    let r = transfer
+        .upload(
+            &c,
+            [UploadObject::file_as(src.join("empty dir"), "extra/marker")],
+            &UploadOptions::new(),
+        )
+        .unwrap()
+        .collect_all()
+        .await;
+    let marker = r
+        .iter()
+        .find(|x| x.action == Action::CreateDirMarker)
+        .unwrap();
+    assert!(marker.is_success());
+    let head = conn.head_object(&c, "extra/marker").await.unwrap();
+    assert_eq!(head.content_type(), Some("application/directory"));
+    conn.delete_object(&c, "extra/marker").await.unwrap();
+
     // Download it all under out/, without the "up/" prefix.
     let out = tmp.path().join("out");
     let opts = DownloadOptions::new()

@@ -657,6 +657,10 @@ async fn upload_one(ctx: Ctx, plan: Arc<Plan>, obj: UploadObject, name: String) 
     } = obj;
     match source {
         Source::DirMarker(path) => dir_marker(&ctx, &plan, name, path).await,
+        // A directory given as a file becomes a directory marker, as in python-swiftclient.
+        Source::File(path) if tokio::fs::metadata(&path).await.is_ok_and(|m| m.is_dir()) => {
+            dir_marker(&ctx, &plan, name, Some(path)).await
+        }
         source => {
             let mut res =
                 TransferResult::new(Action::UploadObject, Some(&plan.container), Some(&name));
@@ -846,12 +850,6 @@ async fn upload_file(
     let meta = tokio::fs::metadata(path)
         .await
         .map_err(|e| io_error("cannot read", path, e))?;
-    if meta.is_dir() {
-        return Err(Error::invalid_input(format!(
-            "{} is a directory (upload it as a tree or a directory marker)",
-            path.display()
-        )));
-    }
     let size = meta.len();
     let mtime = mtime_string(meta.modified().unwrap_or(UNIX_EPOCH));
     let headers = put_headers(plan, &mtime, &own_headers);
