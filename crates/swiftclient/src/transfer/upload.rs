@@ -875,7 +875,24 @@ async fn upload_file(
         }
     }
     let old = old_segments(plan, existing.as_ref());
+    let source = SegSource::File(path.to_owned());
+    store_sized(ctx, plan, name, &mtime, size, headers, source, old, res).await
+}
 
+/// Stores an object of known size, whole or as a large object, then deletes the segments
+/// of the object it replaced.
+#[allow(clippy::too_many_arguments)]
+async fn store_sized(
+    ctx: &Ctx,
+    plan: &Plan,
+    name: &str,
+    mtime: &str,
+    size: u64,
+    headers: RequestHeaders,
+    source: SegSource,
+    old: OldSegments,
+    res: &mut TransferResult,
+) -> crate::Result<Status> {
     let seg = segment_size_for(
         size,
         plan.opts.segment_size,
@@ -884,8 +901,10 @@ async fn upload_file(
     );
     let new = match seg {
         None => {
-            let file = open_std(path).await?;
-            let body = Body::file_range(file, 0, size);
+            let body = match source {
+                SegSource::File(p) => Body::file_range(open_std(&p).await?, 0, size),
+                SegSource::Bytes(b) => Body::from(b),
+            };
             let resp = put(ctx, &plan.container, name, body, headers, None).await?;
             res.respond(resp);
             ctx.counters.sent(size);
@@ -893,26 +912,29 @@ async fn upload_file(
             NewSegments::default()
         }
         Some(seg) => {
-            let segs = upload_fixed_segments(
-                ctx,
-                plan,
-                name,
-                &mtime,
-                size,
-                seg,
-                SegSource::File(path.to_owned()),
-            )
-            .await?;
-            res.large_object = true;
+            let segs = upload_fixed_segments(ctx, plan, name, mtime, size, seg, source).await?;
             res.bytes = size;
-            put_manifest(ctx, plan, name, headers, &segs, res).await?;
-            let new = NewSegments::of(&segs);
-            res.segments = segs;
-            new
+            finish_large(ctx, plan, name, headers, segs, res).await?
         }
     };
     res.segments_deleted = clean_up(ctx, plan, name, old, &new).await?;
     Ok(Status::Completed)
+}
+
+/// Writes the manifest of a large object whose segments are stored.
+async fn finish_large(
+    ctx: &Ctx,
+    plan: &Plan,
+    name: &str,
+    headers: RequestHeaders,
+    segs: Vec<SegmentInfo>,
+    res: &mut TransferResult,
+) -> crate::Result<NewSegments> {
+    res.large_object = true;
+    put_manifest(ctx, plan, name, headers, &segs, res).await?;
+    let new = NewSegments::of(&segs);
+    res.segments = segs;
+    Ok(new)
 }
 
 async fn open_std(path: &Path) -> crate::Result<std::fs::File> {
@@ -968,34 +990,8 @@ async fn upload_bytes(
         }
     }
     let old = old_segments(plan, existing.as_ref());
-    let seg = segment_size_for(
-        size,
-        plan.opts.segment_size,
-        plan.max_file_size,
-        plan.max_segments,
-    );
-    let new = match seg {
-        None => {
-            let resp = put(ctx, &plan.container, name, Body::from(data), headers, None).await?;
-            res.respond(resp);
-            ctx.counters.sent(size);
-            res.bytes = size;
-            NewSegments::default()
-        }
-        Some(seg) => {
-            let segs =
-                upload_fixed_segments(ctx, plan, name, &mtime, size, seg, SegSource::Bytes(data))
-                    .await?;
-            res.large_object = true;
-            res.bytes = size;
-            put_manifest(ctx, plan, name, headers, &segs, res).await?;
-            let new = NewSegments::of(&segs);
-            res.segments = segs;
-            new
-        }
-    };
-    res.segments_deleted = clean_up(ctx, plan, name, old, &new).await?;
-    Ok(Status::Completed)
+    let source = SegSource::Bytes(data);
+    store_sized(ctx, plan, name, &mtime, size, headers, source, old, res).await
 }
 
 /// Where the segments of a fixed-size upload come from.
@@ -1439,12 +1435,8 @@ async fn upload_stream(
             .await?
             {
                 Some(segs) => {
-                    res.large_object = true;
                     res.bytes = segs.iter().map(|s| s.size).sum();
-                    put_manifest(ctx, plan, name, headers, &segs, res).await?;
-                    let new = NewSegments::of(&segs);
-                    res.segments = segs;
-                    new
+                    finish_large(ctx, plan, name, headers, segs, res).await?
                 }
                 None => NewSegments::default(),
             }
