@@ -109,6 +109,29 @@ impl Connection {
     /// The capabilities from an explicit URL (an `/info` URL, or a storage URL to derive it from).
     pub async fn get_capabilities_at(&self, url: &str) -> crate::Result<Capabilities> {
         let info = info_url(url);
+        let body = self.get_capabilities_raw_at(url).await?;
+        let value: Value = serde_json::from_slice(&body).map_err(|e| {
+            Error::new(
+                Kind::Decode,
+                "Capabilities GET failed: the answer is not JSON",
+            )
+            .with_request("GET", &info)
+            .with_source(e)
+        })?;
+        Ok(Capabilities(value))
+    }
+
+    /// The `/info` document as the cluster sent it (for callers that need its exact text,
+    /// e.g. the order of keys), derived from the storage URL like [`Connection::get_capabilities`].
+    pub async fn get_capabilities_raw(&self) -> crate::Result<Bytes> {
+        let url = self.session.credentials().await?.url.unwrap_or_default();
+        self.get_capabilities_raw_at(&url).await
+    }
+
+    /// The `/info` document as the cluster sent it, from an explicit URL (see
+    /// [`Connection::get_capabilities_at`]).
+    pub async fn get_capabilities_raw_at(&self, url: &str) -> crate::Result<Bytes> {
+        let info = info_url(url);
         let resp = self
             .session
             .http
@@ -131,15 +154,7 @@ impl Connection {
                 &body,
             ));
         }
-        let value: Value = serde_json::from_slice(&body).map_err(|e| {
-            Error::new(
-                Kind::Decode,
-                "Capabilities GET failed: the answer is not JSON",
-            )
-            .with_request("GET", &info)
-            .with_source(e)
-        })?;
-        Ok(Capabilities(value))
+        Ok(body)
     }
 
     /// Runs a call whose response body is small: reads it, returns the response and the body.

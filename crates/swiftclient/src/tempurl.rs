@@ -227,7 +227,7 @@ fn generate_at(
         let parts: Vec<&str> = path.splitn(5, '/').collect();
         let ok = parts.len() == 5
             && parts[0].is_empty()
-            && parts[1] == "v1"
+            && !parts[1].is_empty()
             && !parts[2].is_empty()
             && !parts[3].is_empty()
             && (opts.prefix || !parts[4].is_empty());
@@ -364,7 +364,9 @@ mod tests {
     fn bad_paths_and_info() {
         let o = TempUrlOptions::default();
         assert!(generate_temp_url("/v1/a/c", "60", "k", "GET", &o).is_err());
-        assert!(generate_temp_url("/v2/a/c/o", "60", "k", "GET", &o).is_err());
+        // Like python-swiftclient, any version segment is accepted, but not an empty one.
+        assert!(generate_temp_url("/v2/a/c/o", "60", "k", "GET", &o).is_ok());
+        assert!(generate_temp_url("//a/c/o", "60", "k", "GET", &o).is_err());
         let u = generate_temp_url("/info", "60", "k", "GET", &abs(Digest::Sha256)).unwrap();
         assert!(u.starts_with("/info?swiftinfo_sig=") && u.ends_with("&swiftinfo_expires=60"));
         assert!("md5".parse::<Digest>().is_err());

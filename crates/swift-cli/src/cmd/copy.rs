@@ -1,0 +1,7 @@
+//! `swift copy`.
+
+use crate::{CmdResult, Ctx};
+
+pub async fn run(_ctx: Ctx<'_>) -> CmdResult {
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! `swift upload`.
+
+use crate::{CmdResult, Ctx};
+
+pub async fn run(_ctx: Ctx<'_>) -> CmdResult {
+    Ok(())
+}

@@ -1,0 +1,484 @@
+//! From parsed options to a [`Connection`]: python-swiftclient's `process_options`, the
+//! authentication checks of its `parse_args`, `--os-cloud`, and the opt-in token cache.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use swiftclient::{Connection, Secret, Settings};
+
+use crate::argparse::{Namespace, Val};
+use crate::errors::CliError;
+
+/// python-swiftclient's `process_options`, on the namespace.
+pub fn process_options(ns: &mut Namespace) {
+    let from_type = match ns.str("os_auth_type") {
+        Some("v1password") => Some("1.0"),
+        Some("v2password") => Some("2.0"),
+        Some("v3password" | "v3applicationcredential") => Some("3"),
+        _ => None,
+    };
+    if let Some(v) = from_type {
+        ns.set("auth_version", Val::Str(v.into()));
+    }
+    match ns.str("auth_version") {
+        Some("3.0") => ns.set("auth_version", Val::Str("3".into())),
+        Some("2") => ns.set("auth_version", Val::Str("2.0".into())),
+        _ => {}
+    }
+    let version = ns.str("auth_version").map(str::to_owned);
+    let v1_complete = ns.truthy("auth") && ns.truthy("user") && ns.truthy("key");
+    if !matches!(version.as_deref(), Some("2.0" | "3"))
+        && ns.str("os_auth_type") != Some("v1password")
+        && !v1_complete
+    {
+        let domains = [
+            "os_user_domain_id",
+            "os_user_domain_name",
+            "os_project_domain_id",
+            "os_project_domain_name",
+        ]
+        .iter()
+        .any(|k| ns.truthy(k));
+        ns.set(
+            "auth_version",
+            Val::Str(if domains { "3" } else { "2.0" }.into()),
+        );
+    }
+    for (old, new) in [
+        ("auth", "os_auth_url"),
+        ("user", "os_username"),
+        ("key", "os_password"),
+    ] {
+        if !ns.truthy(old) && ns.truthy(new) {
+            let v = ns.get(new).clone();
+            ns.set(old, v);
+        }
+    }
+}
+
+/// True when a storage URL and a token are given (no authentication at all).
+pub fn preauthenticated(ns: &Namespace) -> bool {
+    ns.truthy("os_storage_url") && ns.truthy("os_auth_token")
+}
+
+const V1_V2_HELP: &str =
+    "Auth version 1.0 requires ST_AUTH, ST_USER, and ST_KEY environment variables
+to be set or overridden with -A, -U, or -K.
+
+Auth version 2.0 requires OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, and
+OS_TENANT_NAME OS_TENANT_ID to be set or overridden with --os-auth-url,
+--os-username, --os-password, --os-tenant-name or os-tenant-id. Note:
+adding \"-V 2\" is necessary for this.";
+
+/// The authentication checks of python-swiftclient's `parse_args` (after `--prompt` and
+/// `process_options`), for subcommand `cmd` with positional arguments `args` (the command
+/// name first).
+pub fn check_auth(ns: &mut Namespace, cmd: &str, args: &[String]) -> Result<(), CliError> {
+    if cmd == "tempurl" {
+        return Ok(());
+    }
+    if ns.truthy("prompt") {
+        let pw = prompt_for_password()?;
+        let v = match pw {
+            Some(p) => Val::Str(p),
+            None => Val::None,
+        };
+        ns.set("key", v.clone());
+        ns.set("os_password", v);
+    }
+    apply_cloud(ns)?;
+    process_options(ns);
+    if args.len() > 1 && args[0] == "capabilities" {
+        return Ok(());
+    }
+    if preauthenticated(ns) {
+        return Ok(());
+    }
+    let auth_type = ns.nonempty("os_auth_type").map(str::to_owned);
+    if let Some(t) = &auth_type {
+        if ![
+            "password",
+            "v1password",
+            "v2password",
+            "v3password",
+            "v3applicationcredential",
+        ]
+        .contains(&t.as_str())
+        {
+            return Err(CliError::Exit(
+                "Only \"v3applicationcredential\" is supported for --os-auth-type".into(),
+            ));
+        }
+    }
+    if auth_type.as_deref() == Some("v3applicationcredential") {
+        if !(ns.truthy("os_application_credential_id")
+            && ns.truthy("os_application_credential_secret"))
+        {
+            return Err(CliError::Exit(
+                "Auth version 3 (application credential) requires OS_APPLICATION_CREDENTIAL_ID and OS_APPLICATION_CREDENTIAL_SECRET to be set or overridden with --os-application-credential-id and --os-application-credential-secret respectively.".into(),
+            ));
+        }
+    } else if ns.str("auth_version") == Some("3") {
+        if !ns.truthy("auth") {
+            return Err(CliError::Exit(
+                "Auth version 3 requires OS_AUTH_URL to be set or overridden with --os-auth-url"
+                    .into(),
+            ));
+        }
+        if !(ns.truthy("user") || ns.truthy("os_user_id")) {
+            return Err(CliError::Exit(
+                "Auth version 3 requires either OS_USERNAME or OS_USER_ID to be set or overridden with --os-username or --os-user-id respectively.".into(),
+            ));
+        }
+        if !ns.truthy("key") {
+            return Err(CliError::Exit(
+                "Auth version 3 requires OS_PASSWORD to be set or overridden with --os-password"
+                    .into(),
+            ));
+        }
+    } else if !(ns.truthy("auth") && ns.truthy("user") && ns.truthy("key")) {
+        return Err(CliError::Exit(V1_V2_HELP.into()));
+    }
+    Ok(())
+}
+
+/// `--os-cloud NAME` (or `OS_CLOUD` when nothing else says how to authenticate): the cloud's
+/// settings from `clouds.yaml` fill the options the command line and environment left unset.
+fn apply_cloud(ns: &mut Namespace) -> Result<(), CliError> {
+    let cloud = match ns.nonempty("os_cloud") {
+        Some(c) => c.to_owned(),
+        None => {
+            // OS_CLOUD only when nothing else says how to authenticate.
+            let configured = ns.truthy("auth") || ns.truthy("os_auth_url") || preauthenticated(ns);
+            match std::env::var("OS_CLOUD").ok().filter(|c| !c.is_empty()) {
+                Some(c) if !configured => c,
+                _ => return Ok(()),
+            }
+        }
+    };
+    let s = Settings::from_cloud(Some(&cloud)).map_err(|e| CliError::Exit(e.to_string()))?;
+    let mut fill = |dest: &'static str, v: Option<String>| {
+        if let Some(v) = v {
+            if !ns.truthy(dest) {
+                ns.set(dest, Val::Str(v));
+            }
+        }
+    };
+    fill("os_auth_url", s.os_auth_url.clone());
+    fill("os_username", s.os_username.clone());
+    fill("os_user_id", s.os_user_id.clone());
+    fill(
+        "os_password",
+        s.os_password.as_ref().map(|p| p.expose().to_owned()),
+    );
+    fill("os_project_name", s.os_project_name.clone());
+    fill("os_project_id", s.os_project_id.clone());
+    fill("os_user_domain_name", s.os_user_domain_name.clone());
+    fill("os_user_domain_id", s.os_user_domain_id.clone());
+    fill("os_project_domain_name", s.os_project_domain_name.clone());
+    fill("os_project_domain_id", s.os_project_domain_id.clone());
+    fill(
+        "os_auth_token",
+        s.os_auth_token.as_ref().map(|p| p.expose().to_owned()),
+    );
+    fill("os_auth_type", s.os_auth_type.clone());
+    fill(
+        "os_application_credential_id",
+        s.os_application_credential_id.clone(),
+    );
+    fill(
+        "os_application_credential_secret",
+        s.os_application_credential_secret
+            .as_ref()
+            .map(|p| p.expose().to_owned()),
+    );
+    fill("os_region_name", s.os_region_name.clone());
+    fill("os_endpoint_type", s.os_endpoint_type.clone());
+    fill("os_service_type", s.os_service_type.clone());
+    fill("os_storage_url", s.os_storage_url.clone());
+    fill(
+        "os_cacert",
+        s.os_cacert.as_ref().map(|p| p.display().to_string()),
+    );
+    fill(
+        "os_cert",
+        s.os_cert.as_ref().map(|p| p.display().to_string()),
+    );
+    fill("os_key", s.os_key.as_ref().map(|p| p.display().to_string()));
+    if s.insecure {
+        ns.set("insecure", Val::Bool(true));
+    }
+    if let Some(v) = s.auth_version {
+        // A cloud names its identity version; a version given with -V (or in ST_AUTH_VERSION
+        // and the like) still wins.
+        if ns.str("auth_version") == Some("1.0") {
+            ns.set("auth_version", Val::Str(v));
+        }
+    }
+    Ok(())
+}
+
+/// python's `getpass.getpass()`: `Password: ` on the terminal, without echo.
+fn prompt_for_password() -> Result<Option<String>, CliError> {
+    let incompatible = || CliError::Exit("Input stream incompatible with --prompt option".into());
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .map_err(|_| incompatible())?;
+    let stty = |arg: &str| {
+        tty.try_clone().ok().and_then(|f| {
+            std::process::Command::new("stty")
+                .arg(arg)
+                .stdin(f)
+                .stderr(std::process::Stdio::null())
+                .status()
+                .ok()
+        })
+    };
+    let mut w = tty.try_clone().map_err(|_| incompatible())?;
+    let _ = w.write_all(b"Password: ");
+    let _ = w.flush();
+    let _ = stty("-echo");
+    let mut line = String::new();
+    let n = std::io::BufReader::new(&tty).read_line(&mut line);
+    let _ = stty("echo");
+    let _ = w.write_all(b"\n");
+    match n {
+        Ok(0) | Err(_) => Ok(None),
+        Ok(_) => Ok(Some(
+            line.trim_end_matches('\n')
+                .trim_end_matches('\r')
+                .to_owned(),
+        )),
+    }
+}
+
+fn opt(ns: &Namespace, dest: &str) -> Option<String> {
+    ns.nonempty(dest).map(str::to_owned)
+}
+
+/// The library settings of the (processed) options.
+pub fn settings(ns: &Namespace) -> Settings {
+    let mut s = Settings::default();
+    s.auth = opt(ns, "auth");
+    s.auth_version = opt(ns, "auth_version");
+    s.user = opt(ns, "user");
+    s.key = opt(ns, "key").map(Secret::new);
+    s.os_username = opt(ns, "os_username");
+    s.os_user_id = opt(ns, "os_user_id");
+    s.os_user_domain_name = opt(ns, "os_user_domain_name");
+    s.os_user_domain_id = opt(ns, "os_user_domain_id");
+    s.os_password = opt(ns, "os_password").map(Secret::new);
+    s.os_tenant_id = opt(ns, "os_tenant_id");
+    s.os_tenant_name = opt(ns, "os_tenant_name");
+    s.os_project_id = opt(ns, "os_project_id");
+    s.os_project_name = opt(ns, "os_project_name");
+    s.os_project_domain_id = opt(ns, "os_project_domain_id");
+    s.os_project_domain_name = opt(ns, "os_project_domain_name");
+    s.os_auth_url = opt(ns, "os_auth_url");
+    s.os_auth_token = opt(ns, "os_auth_token").map(Secret::new);
+    s.os_auth_type = opt(ns, "os_auth_type");
+    s.os_application_credential_id = opt(ns, "os_application_credential_id");
+    s.os_application_credential_secret =
+        opt(ns, "os_application_credential_secret").map(Secret::new);
+    s.os_storage_url = opt(ns, "os_storage_url");
+    s.os_region_name = opt(ns, "os_region_name");
+    s.os_service_type = opt(ns, "os_service_type");
+    s.os_endpoint_type = opt(ns, "os_endpoint_type");
+    s.os_cacert = opt(ns, "os_cacert").map(PathBuf::from);
+    s.os_cert = opt(ns, "os_cert").map(PathBuf::from);
+    s.os_key = opt(ns, "os_key").map(PathBuf::from);
+    s.insecure = ns.truthy("insecure");
+    if let Val::Float(t) = ns.get("timeout") {
+        if t.is_finite() && *t > 0.0 {
+            s.timeout = Some(Duration::from_secs_f64(*t));
+        }
+    }
+    s.retries = Some(u32::try_from(ns.int("retries").max(0)).unwrap_or(u32::MAX));
+    s
+}
+
+/// A connection as python-swiftclient's `get_conn(options)` makes it, plus the token cache.
+pub struct Conn {
+    /// The connection.
+    pub conn: Connection,
+    cache: Option<(PathBuf, String, Option<Secret>)>,
+}
+
+impl Conn {
+    /// Builds the connection (no request is made yet).
+    pub fn new(ns: &Namespace) -> Result<Conn, CliError> {
+        let s = settings(ns);
+        let mut b = s.builder().force_auth_retry(ns.truthy("force_auth_retry"));
+        b = b.user_agent(format!(
+            "python-swiftclient-compatible swiftclient-rs/{}",
+            env!("CARGO_PKG_VERSION")
+        ));
+        let mut cache = None;
+        if let Some(path) = token_cache_path(ns) {
+            if !preauthenticated(ns) && s.auth.is_some() {
+                let key = cache_key(&s);
+                let cached = read_cache(&path, &key);
+                let mut token = None;
+                if let Some((url, tok)) = cached {
+                    let url = s.os_storage_url.clone().unwrap_or(url);
+                    b = b.preauth_url(url).preauth_token(tok.clone());
+                    token = Some(tok);
+                }
+                cache = Some((path, key, token));
+            }
+        }
+        let conn = b.build()?;
+        Ok(Conn { conn, cache })
+    }
+
+    /// Saves a new token in the cache (when the cache is on and the token changed).
+    pub fn save_token(&self) {
+        let Some((path, key, old)) = &self.cache else {
+            return;
+        };
+        let (Some(url), Some(token)) = (self.conn.url(), self.conn.token()) else {
+            return;
+        };
+        if old.as_ref() == Some(&token) {
+            return;
+        }
+        let _ = write_cache(path, key, &url, &token);
+    }
+}
+
+/// Where the token cache lives, if it is on: `--token-cache` or `SWIFTCLIENT_TOKEN_CACHE`
+/// (a true value for the default place, or a file path).
+pub fn token_cache_path(ns: &Namespace) -> Option<PathBuf> {
+    let env = std::env::var("SWIFTCLIENT_TOKEN_CACHE")
+        .ok()
+        .filter(|v| !v.is_empty());
+    let default = || {
+        let base = std::env::var_os("XDG_CACHE_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))?;
+        Some(base.join("swiftclient-rs").join("tokens.json"))
+    };
+    match env {
+        Some(v) if swiftclient::config_true_value(&v) => default(),
+        Some(v)
+            if matches!(
+                v.to_ascii_lowercase().as_str(),
+                "0" | "false" | "no" | "off" | "f" | "n"
+            ) =>
+        {
+            if ns.truthy("token_cache") {
+                default()
+            } else {
+                None
+            }
+        }
+        Some(v) => Some(PathBuf::from(v)),
+        None if ns.truthy("token_cache") => default(),
+        None => None,
+    }
+}
+
+/// A digest of everything that decides which token authentication yields (the password
+/// included, so a changed password never reuses an old token). Only the digest is stored.
+fn cache_key(s: &Settings) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let parts = [
+        s.auth.clone(),
+        s.auth_version.clone(),
+        s.user.clone(),
+        s.key.as_ref().map(|k| k.expose().to_owned()),
+        s.os_user_id.clone(),
+        s.os_user_domain_name.clone(),
+        s.os_user_domain_id.clone(),
+        s.os_tenant_id.clone(),
+        s.os_tenant_name.clone(),
+        s.os_project_id.clone(),
+        s.os_project_name.clone(),
+        s.os_project_domain_id.clone(),
+        s.os_project_domain_name.clone(),
+        s.os_auth_type.clone(),
+        s.os_application_credential_id.clone(),
+        s.os_application_credential_secret
+            .as_ref()
+            .map(|k| k.expose().to_owned()),
+        s.os_region_name.clone(),
+        s.os_service_type.clone(),
+        s.os_endpoint_type.clone(),
+        s.os_storage_url.clone(),
+    ];
+    for p in parts {
+        h.update(p.unwrap_or_default().as_bytes());
+        h.update([0u8]);
+    }
+    h.finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>()
+}
+
+/// How long a cached token is used at most (a 401 makes us authenticate again sooner).
+const CACHE_MAX_AGE: Duration = Duration::from_secs(12 * 3600);
+
+fn read_cache(path: &Path, key: &str) -> Option<(String, Secret)> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let doc: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let entry = doc.get(key)?;
+    let url = entry.get("url")?.as_str()?.to_owned();
+    let token = entry.get("token")?.as_str()?.to_owned();
+    let saved = entry.get("saved")?.as_u64()?;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    if now.saturating_sub(saved) > CACHE_MAX_AGE.as_secs() {
+        return None;
+    }
+    Some((url, Secret::new(token)))
+}
+
+fn write_cache(path: &Path, key: &str, url: &str, token: &Secret) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    if !dir.as_os_str().is_empty() && !dir.exists() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+    }
+    let mut doc: serde_json::Map<String, serde_json::Value> = std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    // Drop entries too old to be used.
+    doc.retain(|_, v| {
+        v.get("saved")
+            .and_then(serde_json::Value::as_u64)
+            .is_some_and(|s| now.saturating_sub(s) <= CACHE_MAX_AGE.as_secs())
+    });
+    doc.insert(
+        key.to_owned(),
+        serde_json::json!({"url": url, "token": token.expose(), "saved": now}),
+    );
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        f.write_all(serde_json::Value::Object(doc).to_string().as_bytes())?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)
+}

@@ -1,0 +1,205 @@
+//! The parser and the error paths against the reference: help texts, unknown commands and
+//! options, abbreviations, argparse errors, missing or wrong credentials, unreachable
+//! clusters, and every subcommand's usage error.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{env, Cli};
+
+#[test]
+fn help_usage_and_version() {
+    let cli = Cli::bare();
+    for args in [
+        vec![],
+        vec!["-h"],
+        vec!["--help"],
+        vec!["--os-help"],
+        vec!["--os_help"],
+        vec!["--version"],
+        vec!["-v"],
+        vec!["-q"],
+        vec!["foo"],
+        vec!["-x"],
+        vec!["--foo", "stat"],
+        vec!["-h", "nope"],
+        vec!["--os-help", "stat"],
+        vec!["stat", "--version"],
+    ] {
+        cli.assert_same(&args);
+    }
+    for cmd in [
+        "delete",
+        "download",
+        "list",
+        "post",
+        "copy",
+        "stat",
+        "upload",
+        "capabilities",
+        "info",
+        "tempurl",
+        "auth",
+        "bash_completion",
+    ] {
+        cli.assert_same(&[cmd, "--help"]);
+        cli.assert_same(&["-h", cmd]);
+    }
+}
+
+#[test]
+fn argparse_errors() {
+    let cli = Cli::tempauth();
+    for args in [
+        vec!["--retries", "abc", "stat"],
+        vec!["stat", "--retries", "abc"],
+        vec!["stat", "-R"],
+        vec!["stat", "-V"],
+        vec!["stat", "--timeout", "xx"],
+        vec!["upload", "--object-threads", "abc", "c", "f"],
+        vec!["download", "--container-threads=x", "c"],
+        vec!["delete", "--object-threads", "1.5", "c"],
+        vec!["list", "--os"],
+        vec!["list", "--p", "x"],
+        vec!["stat", "--lh=1"],
+        vec!["tempurl", "--digest", "md5", "GET", "60", "/v1/a/c/o", "k"],
+        vec!["upload", "-S"],
+        vec!["copy", "-d"],
+    ] {
+        cli.assert_same(&args);
+    }
+}
+
+#[test]
+fn accepted_spellings() {
+    let cli = Cli::tempauth();
+    for args in [
+        // Global options after the subcommand, abbreviations, underscores, `=` forms.
+        vec!["capabilities", "--ret", "1", "--json"],
+        vec![
+            "--os_storage_url",
+            "http://127.0.0.1:1/v1/AUTH_x",
+            "--os_auth_token",
+            "t",
+            "-R",
+            "0",
+            "stat",
+        ],
+        vec![
+            "stat",
+            "--timeout=2.5min",
+            "--retries=0",
+            "--insec",
+            "--no-ssl",
+            "cli-no-such-container",
+        ],
+        vec![
+            "-V",
+            "2",
+            "-V",
+            "1",
+            "--auth-version",
+            "1.0",
+            "stat",
+            "--lh",
+            "-q",
+            "-v",
+            "cli-no-such-container",
+        ],
+        vec![
+            "stat",
+            "-T",
+            "10s",
+            "--force-auth-retry",
+            "cli-no-such-container",
+            "--",
+            "o",
+        ],
+        vec!["list", "--lh", "-vv", "cli-no-such-container"],
+    ] {
+        let o = cli.assert_same(&args);
+        let _ = o;
+    }
+}
+
+#[test]
+fn credential_errors() {
+    let bare = Cli::bare();
+    for args in [
+        vec!["stat"],
+        vec!["list", "c"],
+        vec!["-V", "3", "stat"],
+        vec!["--os-auth-url", "http://k/v3", "-V", "3", "stat"],
+        vec![
+            "--os-auth-url",
+            "http://k/v3",
+            "-V",
+            "3",
+            "--os-username",
+            "u",
+            "stat",
+        ],
+        vec!["--os-auth-type", "token", "stat"],
+        vec!["--os-auth-type", "v3applicationcredential", "stat"],
+        vec![
+            "--os-auth-type",
+            "v3applicationcredential",
+            "--os-application-credential-id",
+            "x",
+            "list",
+        ],
+        vec!["--os-user-domain-name", "d", "stat"],
+        vec!["-A", &env("ST_AUTH"), "stat"],
+        vec!["-A", &env("ST_AUTH"), "-U", "test:tester", "post"],
+        vec!["list", "-d", "/"],
+        vec!["stat", "a", "b", "c"],
+    ] {
+        bare.assert_same(&args);
+    }
+    let wrong = Cli::tempauth().env("ST_KEY", "wrong");
+    for args in [
+        vec!["stat"],
+        vec!["list"],
+        vec!["list", "c"],
+        vec!["stat", "c", "o"],
+        vec!["capabilities"],
+    ] {
+        wrong.assert_same(&args);
+    }
+    let nobody = Cli::tempauth().env("ST_USER", "nobody:nothing");
+    nobody.assert_same(&["stat"]);
+}
+
+#[test]
+fn unreachable_cluster() {
+    let cli = Cli::bare()
+        .env("ST_AUTH", "http://127.0.0.1:1/auth/v1.0")
+        .env("ST_USER", "u")
+        .env("ST_KEY", "k");
+    for args in [
+        vec!["-R", "0", "stat"],
+        vec!["--retries=0", "list"],
+        vec!["-R", "0", "post", "c"],
+        vec!["-R", "0", "capabilities", "http://127.0.0.1:1/info"],
+    ] {
+        cli.assert_same(&args);
+    }
+    let pre = Cli::bare()
+        .env("OS_STORAGE_URL", "http://127.0.0.1:1/v1/AUTH_x")
+        .env("OS_AUTH_TOKEN", "tok");
+    pre.assert_same(&["-R", "0", "stat"]);
+}
+
+#[test]
+fn usage_errors_of_every_command() {
+    let cli = Cli::tempauth();
+    for args in [
+        vec!["post", "a", "b", "c"],
+        vec!["list", "a", "b"],
+        vec!["stat", "a", "b", "c"],
+        vec!["tempurl", "GET"],
+        vec!["capabilities", "a", "b"],
+    ] {
+        cli.assert_same(&args);
+    }
+}
