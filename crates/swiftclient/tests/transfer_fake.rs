@@ -844,3 +844,100 @@ async fn failed_segment_aborts_the_manifest() {
         .count();
     assert_eq!(failed_segments, 1);
 }
+
+// With write-only access the HEAD of the container (for its storage policy) is refused: the
+// segment container's creation is reported failed, and the upload goes on (python-swiftclient
+// treats container creation failures as warnings). `leave_segments` keeps the segments of the
+// object it replaces.
+#[tokio::test]
+async fn forbidden_policy_lookup_and_leave_segments() {
+    let server = FakeServer::start().await;
+    let swift = MiniSwift::start(&server, default_info());
+    *swift.fault.lock().unwrap() = Some(Box::new(|r: &RecordedRequest| {
+        (r.method == "HEAD" && r.path == "/v1/AUTH_t/c").then(|| Reply::status(403))
+    }));
+    let transfer = Transfer::new(preauth(&server));
+    let upload = |seg: u64, leave: bool| {
+        let transfer = transfer.clone();
+        async move {
+            transfer
+                .upload(
+                    "c",
+                    [UploadObject::bytes("big", vec![3u8; 2500])],
+                    &UploadOptions::new().segment_size(seg).leave_segments(leave),
+                )
+                .unwrap()
+                .collect_all()
+                .await
+        }
+    };
+    let r = upload(1000, false).await;
+    let created: Vec<_> = r
+        .iter()
+        .filter(|x| x.action == Action::CreateContainer)
+        .map(|x| (x.container.clone().unwrap(), x.status))
+        .collect();
+    assert_eq!(
+        created,
+        [
+            ("c".to_owned(), Status::Completed),
+            ("c_segments".to_owned(), Status::Failed)
+        ]
+    );
+    let failed = r.iter().find(|x| x.status == Status::Failed).unwrap();
+    assert!(failed.error().unwrap().is_forbidden());
+    let main = r.iter().find(|x| x.action == Action::UploadObject).unwrap();
+    assert_eq!(main.status, Status::Completed);
+    assert_eq!(swift.names("c_segments").len(), 3);
+
+    // Replaced with other segments, leaving the old ones: 3 old + 2 new.
+    let r = upload(2000, true).await;
+    assert!(failures(&r).iter().all(|f| f.contains("CreateContainer")));
+    assert_eq!(swift.names("c_segments").len(), 5);
+    // Replaced again without leave_segments: only the newest remain.
+    let r = upload(1500, false).await;
+    let main = r.iter().find(|x| x.action == Action::UploadObject).unwrap();
+    assert_eq!(
+        main.segments_deleted, 2,
+        "the manifest's segments, not the left ones"
+    );
+    assert_eq!(swift.names("c_segments").len(), 3 + 2);
+}
+
+// out_file writes the one object to the named file (through a temporary file beside it);
+// a prefix delete removes only the objects under it and keeps the container.
+#[tokio::test]
+async fn out_file_and_prefix_delete() {
+    let server = FakeServer::start().await;
+    let swift = MiniSwift::start(&server, default_info());
+    let transfer = Transfer::new(preauth(&server));
+    let objs =
+        ["keep/a", "drop/b", "drop/c"].map(|n| UploadObject::bytes(n, format!("data of {n}")));
+    let r = transfer
+        .upload("c", objs, &UploadOptions::new())
+        .unwrap()
+        .collect_all()
+        .await;
+    assert!(failures(&r).is_empty(), "{:?}", failures(&r));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("renamed.txt");
+    let r = transfer
+        .download_objects("c", ["drop/b"], &DownloadOptions::new().out_file(&out))
+        .unwrap()
+        .collect_all()
+        .await;
+    assert!(failures(&r).is_empty(), "{:?}", failures(&r));
+    assert_eq!(r[0].path.as_deref(), Some(out.as_path()));
+    assert_eq!(std::fs::read(&out).unwrap(), b"data of drop/b");
+    assert_eq!(entries(dir.path()), ["renamed.txt"]);
+
+    let r = transfer
+        .delete_container("c", &DeleteOptions::new().prefix("drop/"))
+        .unwrap()
+        .collect_all()
+        .await;
+    assert!(failures(&r).is_empty(), "{:?}", failures(&r));
+    assert_eq!(r.len(), 2);
+    assert!(r.iter().all(|x| x.action == Action::DeleteObject));
+    assert_eq!(swift.names("c"), ["keep/a"]);
+}
