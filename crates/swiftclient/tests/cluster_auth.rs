@@ -3,25 +3,9 @@
 
 mod common;
 
-use std::io::{Read, Write};
 use std::time::Duration;
 
-use md5::{Digest, Md5};
 use swiftclient::Connection;
-
-/// Deletes a tempauth token from the cluster's memcached (keys are md5-hashed by Swift), which
-/// invalidates it exactly as its expiry would.
-fn revoke_tempauth_token(token: &str) {
-    let key: String = Md5::digest(format!("AUTH_/token/{token}").as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let mut s = std::net::TcpStream::connect(common::env("SWIFT_TESTBED_MEMCACHED")).unwrap();
-    s.write_all(format!("delete {key}\r\n").as_bytes()).unwrap();
-    let mut buf = [0u8; 64];
-    let n = s.read(&mut buf).unwrap();
-    assert_eq!(&buf[..n], b"DELETED\r\n", "the token was not in memcached");
-}
 
 #[tokio::test]
 async fn v1_auth_returns_storage_url_and_token() {
@@ -44,7 +28,7 @@ async fn reauthenticates_after_the_token_is_revoked() {
     let conn = common::connect();
     let (_, old) = conn.get_auth().await.unwrap();
     conn.head_account().await.unwrap();
-    revoke_tempauth_token(old.expose());
+    common::revoke_tempauth_token(old.expose());
     let resp = conn.head_account().await.unwrap();
     let statuses: Vec<Option<u16>> = resp.attempts().iter().map(|a| a.status).collect();
     assert_eq!(statuses[0], Some(401));

@@ -185,3 +185,19 @@ pub async fn object_names(conn: &Connection, container: &str) -> Vec<String> {
         Err(e) => panic!("listing {container}: {e}"),
     }
 }
+
+/// Deletes a tempauth token from the cluster's memcached (Swift md5-hashes the keys), which
+/// invalidates it exactly as its expiry would: tempauth checks memcached on every request.
+pub fn revoke_tempauth_token(token: &str) {
+    use md5::{Digest, Md5};
+    use std::io::{Read, Write};
+    let key: String = Md5::digest(format!("AUTH_/token/{token}").as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let mut s = std::net::TcpStream::connect(env("SWIFT_TESTBED_MEMCACHED")).unwrap();
+    s.write_all(format!("delete {key}\r\n").as_bytes()).unwrap();
+    let mut buf = [0u8; 64];
+    let n = s.read(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"DELETED\r\n", "the token was not in memcached");
+}
