@@ -8,7 +8,7 @@ use common::{env, Cli};
 
 #[test]
 fn auth_exports() {
-    let cli = Cli::tempauth();
+    let cli = Cli::main_account();
     cli.assert_same(&["auth"]);
     cli.assert_same(&["auth", "-v"]);
     cli.assert_same(&["auth", "--verbose", "--verbose"]);
@@ -73,7 +73,7 @@ fn auth_verbose_keystone_style() {
 
 #[test]
 fn auth_failures() {
-    let cli = Cli::tempauth().env("ST_KEY", "wrong");
+    let cli = Cli::main_account().env("ST_KEY", "wrong");
     cli.assert_same(&["auth"]);
     Cli::bare().assert_same(&["auth"]);
     Cli::bare().assert_same(&["auth", "-v"]);

@@ -8,7 +8,7 @@ use common::{env, Cli};
 
 #[test]
 fn capabilities_forms() {
-    let cli = Cli::tempauth();
+    let cli = Cli::main_account();
     let proxy = env("SWIFT_TESTBED_PROXY_URL");
     let info = format!("{proxy}/info");
     let storage = env("SWIFT_TESTBED_STORAGE_URL");

@@ -49,7 +49,7 @@ fn help_usage_and_version() {
 
 #[test]
 fn argparse_errors() {
-    let cli = Cli::tempauth();
+    let cli = Cli::main_account();
     for args in [
         vec!["--retries", "abc", "stat"],
         vec!["stat", "--retries", "abc"],
@@ -72,7 +72,7 @@ fn argparse_errors() {
 
 #[test]
 fn accepted_spellings() {
-    let cli = Cli::tempauth();
+    let cli = Cli::main_account();
     for args in [
         // Global options after the subcommand, abbreviations, underscores, `=` forms.
         vec!["capabilities", "--ret", "1", "--json"],
@@ -156,7 +156,7 @@ fn credential_errors() {
     ] {
         bare.assert_same(&args);
     }
-    let wrong = Cli::tempauth().env("ST_KEY", "wrong");
+    let wrong = Cli::main_account().env("ST_KEY", "wrong");
     for args in [
         vec!["stat"],
         vec!["list"],
@@ -166,7 +166,7 @@ fn credential_errors() {
     ] {
         wrong.assert_same(&args);
     }
-    let nobody = Cli::tempauth().env("ST_USER", "nobody:nothing");
+    let nobody = Cli::main_account().env("ST_USER", "nobody:nothing");
     nobody.assert_same(&["stat"]);
 }
 
@@ -192,8 +192,16 @@ fn unreachable_cluster() {
 
 #[test]
 fn usage_errors_of_every_command() {
-    let cli = Cli::tempauth();
+    let cli = Cli::main_account();
     for args in [
+        vec!["upload"],
+        vec!["upload", "c"],
+        vec!["download"],
+        vec!["download", "-a", "c"],
+        vec!["delete"],
+        vec!["delete", "-a", "c"],
+        vec!["copy"],
+        vec!["copy", "c"],
         vec!["post", "a", "b", "c"],
         vec!["list", "a", "b"],
         vec!["stat", "a", "b", "c"],

@@ -140,7 +140,7 @@ fn account_post_in_an_account_of_its_own() {
 
 #[test]
 fn post_with_bad_credentials() {
-    let cli = Cli::tempauth().env("ST_KEY", "wrong");
+    let cli = Cli::main_account().env("ST_KEY", "wrong");
     cli.assert_same(&["post", "somecontainer"]);
     cli.assert_same(&["post"]);
 }

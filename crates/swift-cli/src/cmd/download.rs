@@ -1,7 +1,250 @@
-//! `swift download`.
+//! `swift download [options] [container [object...]]` on the transfer engine.
 
+use std::time::SystemTime;
+
+use swiftclient::transfer::{
+    Action, DownloadOptions, DownloadTarget, Status, Transfer, TransferOptions, TransferResult,
+};
+
+use super::{connect, slash_warning, split_headers};
+use crate::errors::{client_exception, not_found, CliError};
+use crate::progress::Bar;
+use crate::pyfmt::py_repr_str;
 use crate::{CmdResult, Ctx};
 
-pub async fn run(_ctx: Ctx<'_>) -> CmdResult {
-    Ok(())
+fn usage(ctx: &Ctx<'_>, prefix: &str) -> CmdResult {
+    if let Some(text) = crate::opts::command_usage("download") {
+        ctx.out.error(&format!("{prefix}{text}"));
+    }
+    Err(CliError::Reported)
+}
+
+/// The local path python-swiftclient reports for an object.
+fn shown_path(ctx: &Ctx<'_>, container: &str, object: &str) -> String {
+    let ns = &ctx.ns;
+    let mut path = if ns.truthy("yes_all") {
+        format!("{container}/{object}")
+    } else {
+        object.to_owned()
+    };
+    path = path.trim_start_matches('/').to_owned();
+    if let (Some(prefix), true) = (ns.nonempty("prefix"), ns.truthy("remove_prefix")) {
+        let cut: String = path.chars().skip(prefix.chars().count()).collect();
+        path = cut.trim_start_matches('/').to_owned();
+    }
+    if let Some(dir) = ns.nonempty("out_directory") {
+        path = if path.starts_with('/') {
+            path
+        } else if dir.ends_with('/') {
+            format!("{dir}{path}")
+        } else {
+            format!("{dir}/{path}")
+        };
+    }
+    path
+}
+
+fn secs(from: SystemTime, to: SystemTime) -> f64 {
+    to.duration_since(from)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+pub async fn run(ctx: Ctx<'_>) -> CmdResult {
+    let ns = &ctx.ns;
+    let args = &ctx.args;
+    let out_file = ns.str("out_file").map(str::to_owned);
+    let to_stdout = out_file.as_deref() == Some("-");
+    let verbose = if to_stdout { 0 } else { ns.int("verbose") };
+    if out_file.is_some() && args.len() != 2 {
+        return Err(CliError::Exit(
+            "-o option only allowed for single file downloads".into(),
+        ));
+    }
+    let remove_prefix = ns.truthy("remove_prefix") && ns.truthy("prefix");
+    if ns.truthy("out_directory") && args.len() == 2 {
+        return Err(CliError::Exit(
+            "Please use -o option for single file downloads and renames".into(),
+        ));
+    }
+    let yes_all = ns.truthy("yes_all");
+    if (args.is_empty() && !yes_all) || (!args.is_empty() && yes_all) {
+        return usage(&ctx, "");
+    }
+    if ns.str("version_id").is_some() && args.len() < 2 {
+        return Err(CliError::Exit(
+            "--version-id option only allowed for object downloads".into(),
+        ));
+    }
+    if ns.int("object_threads") <= 0 {
+        return usage(
+            &ctx,
+            "ERROR: option --object-threads should be a positive integer.\n\n",
+        );
+    }
+    if ns.int("container_threads") <= 0 {
+        return usage(
+            &ctx,
+            "ERROR: option --container-threads should be a positive integer.\n\n",
+        );
+    }
+    let mut opts = DownloadOptions::new();
+    opts.headers = split_headers(&ns.list("header"), "")
+        .map_err(|value| CliError::Swift { value, txn: None })?;
+    opts.prefix = ns.nonempty("prefix").map(str::to_owned);
+    opts.remove_prefix = remove_prefix;
+    opts.marker = ns.nonempty("marker").map(str::to_owned);
+    opts.skip_identical = ns.truthy("skip_identical") && !to_stdout;
+    opts.version_id = ns.str("version_id").map(str::to_owned);
+    opts.ignore_mtime = ns.truthy("ignore_mtime");
+    opts.out_directory = ns.nonempty("out_directory").map(Into::into);
+    opts.target = if to_stdout {
+        DownloadTarget::Stdout
+    } else if ns.truthy("no_download") {
+        DownloadTarget::Discard
+    } else if let Some(f) = &out_file {
+        DownloadTarget::File(f.into())
+    } else {
+        DownloadTarget::Files
+    };
+
+    let c = connect(&ctx)?;
+    let topts = TransferOptions::new()
+        .object_concurrency(ns.int("object_threads") as usize)
+        .container_concurrency(ns.int("container_threads") as usize)
+        .checksum(ns.truthy("checksum"));
+    let transfer = Transfer::with_options(c.conn.clone(), topts);
+    let job = match args.as_slice() {
+        [] => transfer.download_account(&opts),
+        [container, rest @ ..] => {
+            if container.contains('/') {
+                return slash_warning(&ctx, container);
+            }
+            if rest.is_empty() {
+                transfer.download_container(container, &opts)
+            } else {
+                transfer.download_objects(container, rest.to_vec(), &opts)
+            }
+        }
+    };
+    let mut job = match job {
+        Ok(j) => j,
+        Err(e) => {
+            return Err(CliError::Swift {
+                value: e.to_string(),
+                txn: None,
+            })
+        }
+    };
+    let bar = crate::progress::wanted() && !to_stdout;
+    if bar {
+        let mut b = Bar::new("downloading");
+        if args.len() > 1 {
+            b.total = Some(args.len() as u64 - 1);
+        }
+        ctx.out.set_bar(Some(b));
+    }
+    let mut fatal: Option<CliError> = None;
+    while let Some(r) = job.next_result().await {
+        if bar {
+            let p = job.progress();
+            ctx.out.update_bar(|b| {
+                b.bytes = p.bytes_received;
+                if r.action == Action::DownloadObject {
+                    b.done += 1;
+                }
+            });
+        }
+        if let Some(e) = report(&ctx, &r, verbose) {
+            fatal.get_or_insert(e);
+        }
+    }
+    ctx.out.set_bar(None);
+    ctx.out.flush();
+    c.save_token();
+    match fatal {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Prints one result; a failed listing ends the command as the reference's `SwiftError`.
+fn report(ctx: &Ctx<'_>, r: &TransferResult, verbose: i64) -> Option<CliError> {
+    let container = r.container.as_deref().unwrap_or("");
+    match r.action {
+        Action::ListContainer | Action::ListAccount => {
+            let err = r.error()?;
+            if not_found(err) {
+                let value = if r.action == Action::ListAccount {
+                    "Account not found".to_owned()
+                } else {
+                    format!("Container {} not found", py_repr_str(container))
+                };
+                return Some(CliError::swift(value, err));
+            }
+            // python-swiftclient's `except Exception as e: error(e)`: str() with the txn.
+            ctx.out.error(&if err.status().is_some() {
+                client_exception(err, true)
+            } else if err.is_transport() {
+                crate::errors::network_error(err)
+            } else {
+                err.to_string()
+            });
+            return None;
+        }
+        Action::DownloadObject => {}
+        _ => return None,
+    }
+    let object = r.object.as_deref().unwrap_or("");
+    let path = shown_path(ctx, container, object);
+    match r.status {
+        Status::Completed => {
+            if verbose == 0 {
+                return None;
+            }
+            let t = &r.timing;
+            let total = secs(t.started, t.finished);
+            let headers = secs(t.started, t.headers_received.unwrap_or(t.finished));
+            let auth = 0.0f64;
+            let timing = if r.pseudodir || object.ends_with('/') {
+                format!("auth {auth:.3}s, headers {headers:.3}s, total {total:.3}s, pseudo")
+            } else {
+                let down = (total - auth).max(1e-9);
+                let speed = r.bytes as f64 / down / 1_000_000.0;
+                format!(
+                    "auth {auth:.3}s, headers {headers:.3}s, total {total:.3}s, {speed:.3} MB/s"
+                )
+            };
+            if r.attempts > 1 {
+                ctx.out
+                    .print(&format!("{path} [{timing} after {} attempts]", r.attempts));
+            } else {
+                ctx.out.print(&format!("{path} [{timing}]"));
+            }
+        }
+        Status::SkippedIdentical | Status::SkippedChanged => {
+            ctx.out.print(&format!("Skipped identical file '{path}'"));
+        }
+        Status::Failed => {
+            let err = r.error()?;
+            if not_found(err) {
+                ctx.out
+                    .error(&format!("Object '{container}/{object}' not found"));
+                return None;
+            }
+            let text = if err.status().is_some() {
+                client_exception(err, true)
+            } else if err.is_transport() {
+                crate::errors::network_error(err)
+            } else {
+                err.to_string()
+            };
+            ctx.out.error(&format!(
+                "Error downloading object '{container}/{object}': {text}\nFailed Transaction ID: {}",
+                err.trans_id().unwrap_or("None")
+            ));
+        }
+        _ => {}
+    }
+    None
 }

@@ -78,12 +78,26 @@ impl Cli {
         Cli::default()
     }
 
-    /// The main tempauth account, through ST_AUTH / ST_USER / ST_KEY.
-    pub fn tempauth() -> Cli {
+    /// The main tempauth account (`test:tester`), through ST_AUTH / ST_USER / ST_KEY. Other
+    /// tests share it: use it only where nothing depends on its contents.
+    pub fn main_account() -> Cli {
         Cli::bare()
             .env("ST_AUTH", &env("ST_AUTH"))
             .env("ST_USER", &env("ST_USER"))
             .env("ST_KEY", &env("ST_KEY"))
+    }
+
+    /// v1 (tempauth) authentication through ST_AUTH / ST_USER / ST_KEY, as the reseller
+    /// admin, in a fresh account of its own (`OS_STORAGE_URL` overrides the storage URL
+    /// that authentication returns), so that no other test can disturb its contents.
+    pub fn tempauth() -> Cli {
+        let account = unique("AUTH_cli").replace('-', "_");
+        let url = format!("{}/v1/{account}", env("SWIFT_TESTBED_PROXY_URL"));
+        Cli::bare()
+            .env("ST_AUTH", &env("ST_AUTH"))
+            .env("ST_USER", &env("SWIFT_TESTBED_RESELLER_USER"))
+            .env("ST_KEY", &env("SWIFT_TESTBED_RESELLER_KEY"))
+            .env("OS_STORAGE_URL", &url)
     }
 
     /// A fresh account of its own (the reseller admin's token on `AUTH_<name>`), so that
@@ -131,6 +145,25 @@ impl Cli {
     }
 
     fn run(&self, bin: &Path, args: &[&str]) -> Run {
+        let (stdout, stderr, code) = self.run_raw(bin, args);
+        Run {
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr,
+            code,
+        }
+    }
+
+    /// Runs the reference (`reference`) or ours; stdout as bytes.
+    pub fn run_bytes(&self, reference: bool, args: &[&str]) -> (Vec<u8>, String, i32) {
+        let bin = if reference {
+            reference_bin()
+        } else {
+            our_bin()
+        };
+        self.run_raw(&bin, args)
+    }
+
+    fn run_raw(&self, bin: &Path, args: &[&str]) -> (Vec<u8>, String, i32) {
         let mut cmd = Command::new(bin);
         cmd.args(args).env_clear();
         for k in ["PATH", "HOME", "TMPDIR"] {
@@ -162,11 +195,11 @@ impl Cli {
             });
         }
         let out = child.wait_with_output().unwrap();
-        Run {
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            code: out.status.code().unwrap_or(-1),
-        }
+        (
+            out.stdout,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            out.status.code().unwrap_or(-1),
+        )
     }
 
     /// Runs the reference.
@@ -190,6 +223,93 @@ impl Cli {
         let o = self.run_ours(args);
         compare(args, &r, &o, &norm)
     }
+}
+
+/// Two environments set up alike (e.g. two private accounts with the same fixtures): runs the
+/// reference in `a` and ours in `b`, with the account names of both replaced by `AUTH_X`.
+pub struct Pair {
+    pub a: Cli,
+    pub b: Cli,
+}
+
+impl Pair {
+    /// Two fresh private accounts (v1 auth as the reseller admin).
+    pub fn new() -> Pair {
+        Pair {
+            a: Cli::tempauth(),
+            b: Cli::tempauth(),
+        }
+    }
+
+    /// Runs `args` in both with the reference (to build identical fixtures).
+    pub fn fixture(&self, args: &[&str]) {
+        fixture(&self.a, args);
+        fixture(&self.b, args);
+    }
+
+    /// Sets the working directories.
+    pub fn cwd(self, a: &Path, b: &Path) -> Pair {
+        Pair {
+            a: self.a.cwd(a),
+            b: self.b.cwd(b),
+        }
+    }
+
+    fn accounts(&self) -> Vec<String> {
+        [&self.a, &self.b]
+            .iter()
+            .filter_map(|c| {
+                c.envs
+                    .iter()
+                    .find(|(k, _)| k == "OS_STORAGE_URL")
+                    .and_then(|(_, v)| v.rsplit('/').next().map(str::to_owned))
+            })
+            .collect()
+    }
+
+    /// Reference in `a`, ours in `b`; compared after `norm` and the account names.
+    pub fn assert_same_with(&self, args: &[&str], norm: impl Fn(&str) -> String) -> Run {
+        let accounts = self.accounts();
+        let n = |s: &str| {
+            let mut t = s.to_owned();
+            for a in &accounts {
+                t = t.replace(a.as_str(), "AUTH_X");
+            }
+            norm(&t)
+        };
+        let r = self.a.run_ref(args);
+        let o = self.b.run_ours(args);
+        compare(args, &r, &o, &n)
+    }
+
+    /// [`Pair::assert_same_with`] with the lines sorted (output in completion order) and
+    /// the times of the two accounts' objects masked.
+    pub fn assert_same_sorted(&self, args: &[&str]) -> Run {
+        self.assert_same_with(args, |s| sorted_lines(&mask_times(&normalise(s))))
+    }
+}
+
+/// Every file under `dir` with its content, for comparing downloaded trees.
+pub fn tree_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+            if p.is_dir() {
+                out.push((format!("{rel}/"), Vec::new()));
+                stack.push(p);
+            } else {
+                out.push((rel, std::fs::read(&p).unwrap_or_default()));
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 /// Asserts two runs are the same after `norm`.
@@ -313,6 +433,86 @@ fn collapse_n(s: &str) -> String {
         }
     }
     out
+}
+
+/// Masks what differs between two uploads of the same data at different moments: the
+/// values of `X-Timestamp`, `Last Modified`/`Last-Modified`, `X-Put-Timestamp`, and the dates
+/// and times of long listings.
+pub fn mask_times(s: &str) -> String {
+    let mut out = String::new();
+    for l in s.lines() {
+        let t = l.trim_start();
+        let masked = [
+            "X-Timestamp:",
+            "Last Modified:",
+            "Last-Modified:",
+            "X-Put-Timestamp:",
+            "X-Manifest-Etag:",
+        ]
+        .iter()
+        .find(|k| t.starts_with(**k))
+        .map(|k| format!("{}{k} TIME", &l[..l.len() - t.len()]));
+        let line = match masked {
+            Some(m) => m,
+            None => mask_listing_dates(l),
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    if !s.ends_with('\n') {
+        out.pop();
+    }
+    out
+}
+
+/// `2026-11-26 05:22:56` in a long listing line -> `DATE TIME`.
+fn mask_listing_dates(l: &str) -> String {
+    let b = l.as_bytes();
+    for i in 0..b.len().saturating_sub(18) {
+        let w = &b[i..i + 19];
+        let digits = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+        if w[4] == b'-'
+            && w[7] == b'-'
+            && w[10] == b' '
+            && w[13] == b':'
+            && w[16] == b':'
+            && digits.iter().all(|&j| w[j].is_ascii_digit())
+        {
+            return format!("{}DATE     TIME    {}", &l[..i], &l[i + 19..]);
+        }
+    }
+    l.to_owned()
+}
+
+/// [`normalise_sorted`] and [`mask_times`], and `Meta Mtime` (stdin uploads take the time
+/// of the upload).
+pub fn normalise_upload_times(s: &str) -> String {
+    let s = mask_times(&normalise(s));
+    let s: String = s
+        .lines()
+        .map(|l| {
+            if l.trim_start().starts_with("Meta Mtime:") {
+                "Meta Mtime: MTIME".to_owned()
+            } else {
+                // Segment names carry the mtime: `<obj>/slo/<mtime>/...`.
+                l.split('/')
+                    .map(|part| {
+                        let is_time = part.len() > 7
+                            && part.ends_with(".000000")
+                            && part[..part.len() - 7].chars().all(|c| c.is_ascii_digit());
+                        if is_time {
+                            "MTIME"
+                        } else {
+                            part
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("/")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    sorted_lines(&s)
 }
 
 /// The lines sorted (for output in completion order, e.g. concurrent uploads).
