@@ -349,6 +349,13 @@ impl Conn {
     }
 }
 
+impl Drop for Conn {
+    /// Whatever the command's outcome, a token it obtained is kept for the next command.
+    fn drop(&mut self) {
+        self.save_token();
+    }
+}
+
 /// Where the token cache lives, if it is on: `--token-cache` or `SWIFTCLIENT_TOKEN_CACHE`
 /// (a true value for the default place, or a file path).
 pub fn token_cache_path(ns: &Namespace) -> Option<PathBuf> {
