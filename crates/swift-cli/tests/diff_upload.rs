@@ -32,6 +32,9 @@ fn files_trees_and_names() {
         vec!["upload", "c", "d", "--object-name", "renamed"],
         vec!["upload", "c", "a.txt", "--object-name", "other.txt"],
         vec!["upload", "c", "./a.txt"],
+        vec!["upload", "c", "./d"],
+        vec!["upload", "c", "d/"],
+        vec!["upload", "c3", "."],
         vec![
             "upload",
             "c",

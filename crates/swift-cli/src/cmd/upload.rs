@@ -181,6 +181,7 @@ pub async fn run(ctx: Ctx<'_>) -> CmdResult {
     // Collect the sources as the reference does (missing paths are reported and skipped).
     let mut objects: Vec<UploadObject> = Vec::new();
     let mut total_bytes: u64 = 0;
+    let mut marker_names: std::collections::HashMap<String, String> = Default::default();
     if from_stdin {
         let name = object_name_opt.clone().unwrap_or_default();
         objects.push(UploadObject::reader(name, tokio::io::stdin(), None));
@@ -213,7 +214,15 @@ pub async fn run(ctx: Ctx<'_>) -> CmdResult {
             objects.push(UploadObject::file_as(PathBuf::from(p), rename(p)));
         }
         for d in &markers {
-            objects.push(UploadObject::dir_marker_for(PathBuf::from(d), rename(d)));
+            let name = rename(d);
+            // The reference reports a directory marker under the name it was given (with a
+            // leading "./"), though the object is stored without it.
+            if let Some(stripped) = name.strip_prefix("./") {
+                if !container.contains('/') {
+                    marker_names.insert(stripped.to_owned(), name.clone());
+                }
+            }
+            objects.push(UploadObject::dir_marker_for(PathBuf::from(d), name));
         }
     }
     let count = objects.len() as u64;
@@ -277,14 +286,18 @@ pub async fn run(ctx: Ctx<'_>) -> CmdResult {
                 }
             });
         }
-        report(&ctx, &container, &r, verbose);
+        let shown = match (r.action, r.object.as_deref()) {
+            (Action::CreateDirMarker, Some(o)) => marker_names.get(o).map(String::as_str),
+            _ => None,
+        };
+        report(&ctx, &container, &r, verbose, shown);
     }
     ctx.out.set_bar(None);
     c.save_token();
     Ok(())
 }
 
-fn report(ctx: &Ctx<'_>, container: &str, r: &TransferResult, verbose: i64) {
+fn report(ctx: &Ctx<'_>, container: &str, r: &TransferResult, verbose: i64, shown: Option<&str>) {
     let has_object = matches!(
         r.action,
         Action::UploadObject | Action::CreateDirMarker | Action::DeleteSegment
@@ -293,7 +306,7 @@ fn report(ctx: &Ctx<'_>, container: &str, r: &TransferResult, verbose: i64) {
         if verbose == 0 {
             return;
         }
-        let name = r.object.as_deref().unwrap_or("");
+        let name = shown.or(r.object.as_deref()).unwrap_or("");
         if r.attempts > 1 {
             if has_object {
                 ctx.out
