@@ -170,7 +170,7 @@ pub fn network_error(e: &Error) -> String {
         || lower.contains("dns error")
     {
         return format!(
-            "{pool}(host='{host}', port={port}): Max retries exceeded with url: {path} (Caused by NameResolutionError(\"<urllib3.connection.{conn} object>: Failed to resolve '{host}' ([Errno -2] Name or service not known)\"))"
+            "{pool}(host='{host}', port={port}): Max retries exceeded with url: {path} (Caused by NameResolutionError(\"{conn}(host='{host}', port={port}): Failed to resolve '{host}' ([Errno -2] Name or service not known)\"))"
         );
     }
     e.to_string()

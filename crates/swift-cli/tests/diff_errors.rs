@@ -211,3 +211,33 @@ fn usage_errors_of_every_command() {
         cli.assert_same(&args);
     }
 }
+
+#[test]
+fn permission_errors_of_a_user_without_access() {
+    let owner = Cli::main_account();
+    let c = common::unique("cli-acl");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.txt"), "hello\n").unwrap();
+    std::fs::write(dir.path().join("big.bin"), vec![9u8; 25_000]).unwrap();
+    common::fixture(&owner.clone().cwd(dir.path()), &["upload", &c, "a.txt"]);
+    let stranger = Cli::main_account()
+        .env("ST_USER", &env("SWIFT_TESTBED_USER3"))
+        .env("ST_KEY", &env("SWIFT_TESTBED_KEY3"))
+        .cwd(dir.path());
+    for args in [
+        vec!["list", c.as_str()],
+        vec!["stat", &c, "a.txt"],
+        vec!["upload", &c, "a.txt"],
+        vec!["upload", "-S", "10000", &c, "big.bin"],
+        vec!["upload", &c, "a.txt", "-H", "X-Storage-Policy: silver"],
+        vec!["download", &c, "a.txt", "-o", "-"],
+        vec!["download", &c],
+        vec!["delete", &c, "a.txt"],
+        vec!["delete", &c],
+        vec!["post", &c, "a.txt", "-m", "k:v"],
+        vec!["copy", &c, "a.txt", "-d", "/elsewhere"],
+    ] {
+        stranger.assert_same_with(&args, common::normalise_sorted);
+    }
+    common::cleanup(&owner, &c);
+}

@@ -239,9 +239,21 @@ fn report(ctx: &Ctx<'_>, r: &TransferResult, verbose: i64) -> Option<CliError> {
             } else {
                 err.to_string()
             };
+            // The engine asks for an SLO's manifest first; the reference GETs the object.
+            let text = if ctx.ns.truthy("skip_identical") {
+                text
+            } else {
+                text.replace("?multipart-manifest=get", "")
+            };
+            // python prints the exception's transaction_id: None for a ClientException
+            // without one, `unknown` for other exceptions.
+            let txn = match (err.trans_id(), err.status()) {
+                (Some(t), _) => t.to_owned(),
+                (None, Some(_)) => "None".to_owned(),
+                (None, None) => "unknown".to_owned(),
+            };
             ctx.out.error(&format!(
-                "Error downloading object '{container}/{object}': {text}\nFailed Transaction ID: {}",
-                err.trans_id().unwrap_or("None")
+                "Error downloading object '{container}/{object}': {text}\nFailed Transaction ID: {txn}"
             ));
         }
         _ => {}

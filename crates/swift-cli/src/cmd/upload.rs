@@ -258,6 +258,12 @@ pub async fn run(ctx: Ctx<'_>) -> CmdResult {
         .segment_concurrency(ns.int("segment_threads") as usize)
         .checksum(ns.truthy("checksum"));
     let transfer = Transfer::with_options(c.conn.clone(), topts);
+    if !opts.skip_container_put {
+        create_containers(&ctx, &c.conn, &container, &opts).await;
+        // The containers are made as the reference makes them (the segment container up
+        // front whenever a segment size is set); the engine need not try again.
+        opts.skip_container_put = true;
+    }
     let mut job = match transfer.upload(&container, objects, &opts) {
         Ok(j) => j,
         Err(e) => {
@@ -327,44 +333,120 @@ fn report(ctx: &Ctx<'_>, container: &str, r: &TransferResult, verbose: i64, show
     let Some(err) = r.error() else { return };
     if r.action == Action::CreateContainer {
         let c = r.container.as_deref().unwrap_or(container);
-        let msg = if err.status().is_some() {
-            match r.headers.get("x-storage-policy") {
-                Some(p) => format!(" with Storage Policy {}", p.trim()),
-                None => {
-                    let mut m = format!(
-                        "{} {}",
-                        err.status().unwrap_or(0),
-                        err.reason().unwrap_or("")
-                    );
-                    if let Some(body) = err.body().filter(|b| !b.is_empty()) {
-                        let head: String = body.chars().take(60).collect();
-                        m.push_str(": ");
-                        m.push_str(&head);
-                    }
-                    format!(": {m}")
-                }
-            }
-        } else {
-            format!(": {}", error_text(err, container, r))
-        };
-        ctx.out
-            .warning(&format!("Warning: failed to create container '{c}'{msg}"));
+        container_warning(
+            ctx,
+            c,
+            err,
+            r.headers.get("x-storage-policy"),
+            container,
+            r.object.as_deref(),
+        );
         return;
     }
-    ctx.out.error(&error_text(err, container, r));
+    ctx.out
+        .error(&error_text(err, container, r.object.as_deref()));
     if err.status() == Some(413) && verbose > 0 {
         ctx.out
             .error("Consider using the --segment-size option to chunk the object");
     }
 }
 
+/// `Warning: failed to create container '<c>'...` as the reference words it.
+fn container_warning(
+    ctx: &Ctx<'_>,
+    c: &str,
+    err: &swiftclient::Error,
+    policy: Option<&str>,
+    container: &str,
+    object: Option<&str>,
+) {
+    let msg = if err.status().is_some() {
+        match policy {
+            Some(p) => format!(" with Storage Policy {}", p.trim()),
+            None => {
+                let mut m = format!(
+                    "{} {}",
+                    err.status().unwrap_or(0),
+                    err.reason().unwrap_or("")
+                );
+                if let Some(body) = err.body().filter(|b| !b.is_empty()) {
+                    let head: String = body.chars().take(60).collect();
+                    m.push_str(": ");
+                    m.push_str(&head);
+                }
+                format!(": {m}")
+            }
+        }
+    } else {
+        format!(": {}", error_text(err, container, object))
+    };
+    ctx.out
+        .warning(&format!("Warning: failed to create container '{c}'{msg}"));
+}
+
+/// python-swiftclient's container creation before an upload: the container (with the
+/// `X-Storage-Policy` of `-H`, if any), then, with a segment size, the segment container
+/// (with that policy, or the policy of the container, read with a HEAD).
+async fn create_containers(
+    ctx: &Ctx<'_>,
+    conn: &swiftclient::Connection,
+    target: &str,
+    opts: &UploadOptions,
+) {
+    let container = target.split('/').next().unwrap_or(target);
+    let policy = opts.headers.get("x-storage-policy").map(str::to_owned);
+    let mut headers = swiftclient::RequestHeaders::new();
+    if let Some(p) = &policy {
+        headers.set("X-Storage-Policy", p.clone());
+    }
+    if let Err(e) = conn
+        .put_container_with(
+            container,
+            &swiftclient::RequestOptions::from(headers.clone()),
+        )
+        .await
+    {
+        container_warning(ctx, container, &e, policy.as_deref(), container, None);
+    }
+    if opts.segment_size.is_none() {
+        return;
+    }
+    let seg = opts
+        .segment_container
+        .clone()
+        .unwrap_or_else(|| format!("{container}_segments"));
+    if seg == container {
+        return;
+    }
+    let mut seg_headers = headers;
+    if policy.is_none() {
+        match conn.head_container(container).await {
+            Ok(h) => {
+                if let Some(p) = h.get("x-storage-policy") {
+                    seg_headers.set("X-Storage-Policy", p);
+                }
+            }
+            Err(e) => {
+                container_warning(ctx, &seg, &e, None, container, None);
+                return;
+            }
+        }
+    }
+    if let Err(e) = conn
+        .put_container_with(&seg, &swiftclient::RequestOptions::from(seg_headers))
+        .await
+    {
+        container_warning(ctx, &seg, &e, policy.as_deref(), container, None);
+    }
+}
+
 /// `str(error)` as the reference prints a failed upload item.
-fn error_text(err: &swiftclient::Error, container: &str, r: &TransferResult) -> String {
+fn error_text(err: &swiftclient::Error, container: &str, object: Option<&str>) -> String {
     let msg = err.message();
     if msg.starts_with("Aborting manifest creation") {
         return format!(
             "Aborting manifest creation because not all segments could be uploaded. {container}/{}",
-            r.object.as_deref().unwrap_or("")
+            object.unwrap_or("")
         );
     }
     if err.status().is_some() {
@@ -381,7 +463,7 @@ fn error_text(err: &swiftclient::Error, container: &str, r: &TransferResult) -> 
             .to_owned();
         return format!(
             "\"Local file '{path}' not found\" container:{container} object:{}",
-            r.object.as_deref().unwrap_or("")
+            object.unwrap_or("")
         );
     }
     err.to_string()
