@@ -168,6 +168,12 @@ fn credential_errors() {
     }
     let nobody = Cli::main_account().env("ST_USER", "nobody:nothing");
     nobody.assert_same(&["stat"]);
+    // A storage URL and a token the cluster refuses, with no credentials to re-authenticate.
+    let refused = Cli::bare()
+        .env("OS_STORAGE_URL", &env("SWIFT_TESTBED_STORAGE_URL"))
+        .env("OS_AUTH_TOKEN", "AUTH_tkbogus");
+    refused.assert_same(&["stat"]);
+    refused.assert_same(&["list", "cli-no-such-container"]);
 }
 
 #[test]

@@ -51,7 +51,7 @@ fn v3_password_on_the_command_line() {
         &refs(&with(&base, &["upload", &c, "k.txt", "-m", "Via:keystone"])),
     );
     for rest in [
-        vec!["stat", &c, "k.txt"],
+        vec!["stat", "-v", &c, "k.txt"],
         vec!["list", "-l", &c],
         vec!["post", &c, "-m", "Team:blue"],
         vec!["stat", c.as_str()],

@@ -386,6 +386,9 @@ pub fn normalise(s: &str) -> String {
     let s = replace_runs(s, "tx", 32, hex_dash, "TXID");
     let s = replace_runs(&s, "AUTH_tk", 32, |c| c.is_ascii_hexdigit(), "AUTH_tkTOKEN");
     let s = replace_runs(&s, "req-", 36, hex_dash, "REQID");
+    // Keystone (fernet) tokens, e.g. in `stat -v`.
+    let b64 = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '=';
+    let s = replace_runs(&s, "gAAAA", 20, b64, "KEYSTONE_TOKEN");
     // Keystone (fernet) tokens in `auth` output.
     let s: String = s
         .lines()
