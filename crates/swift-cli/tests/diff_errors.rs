@@ -247,3 +247,41 @@ fn permission_errors_of_a_user_without_access() {
     }
     common::cleanup(&owner, &c);
 }
+
+#[test]
+fn ctrl_c_aborts_with_status_2() {
+    for bin in [common::reference_bin(), common::our_bin()] {
+        let child = std::process::Command::new(&bin)
+            .args([
+                "-A",
+                "http://127.0.0.1:1/auth/v1.0",
+                "-U",
+                "u",
+                "-K",
+                "k",
+                "stat",
+            ])
+            .env_remove("ST_AUTH")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // While it waits to retry the refused connection.
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let killed = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr).as_ref()
+            ),
+            (Some(2), " Aborted\n"),
+            "{}",
+            bin.display()
+        );
+    }
+}
