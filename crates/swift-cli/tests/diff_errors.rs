@@ -285,3 +285,38 @@ fn ctrl_c_aborts_with_status_2() {
         );
     }
 }
+
+#[test]
+fn prompt_for_the_password() {
+    // Under `script` (a terminal), the password typed at `Password: ` is used.
+    let mut outputs = Vec::new();
+    for bin in [common::reference_bin(), common::our_bin()] {
+        let cmd = format!("{} --prompt stat cli-no-such-container", bin.display());
+        let mut child = std::process::Command::new("script")
+            .args(["-q", "-e", "-c", &cmd, "/dev/null"])
+            .env("ST_AUTH", env("ST_AUTH"))
+            .env("ST_USER", env("ST_USER"))
+            .env("ST_KEY", "wrong-key-the-prompt-replaces")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("script (util-linux) must be installed");
+        let mut stdin = child.stdin.take().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1000));
+        use std::io::Write as _;
+        stdin
+            .write_all(format!("{}\n", env("ST_KEY")).as_bytes())
+            .unwrap();
+        drop(stdin);
+        let out = child.wait_with_output().unwrap();
+        outputs.push(common::normalise(&String::from_utf8_lossy(&out.stdout)));
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    assert!(
+        outputs[1].starts_with("Password: \nContainer 'cli-no-such-container' not found"),
+        "{:?}",
+        outputs[1]
+    );
+    // Without a terminal.
+    Cli::main_account().assert_same(&["--prompt", "stat"]);
+}
