@@ -151,7 +151,14 @@ fn failures_and_usage() {
     let p = Pair::new();
     fixtures(&p, src.path());
     let p = p.cwd(ra.path(), rb.path());
+    // Local files in the way: a file where a directory should be.
+    for dir in [ra.path(), rb.path()] {
+        std::fs::write(dir.join("d"), "in the way").unwrap();
+    }
     for args in [
+        vec!["download", "c", "d/e/f.txt"],
+        vec!["download", "c", "a.txt", "-o", "no/such/dir/x"],
+        vec!["download", "c", "a.txt", "-o", "d/x"],
         vec!["download", "nosuch"],
         vec!["download", "c", "nope"],
         vec!["download", "a/b"],

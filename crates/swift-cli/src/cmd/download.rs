@@ -108,6 +108,18 @@ pub async fn run(ctx: Ctx<'_>) -> CmdResult {
         DownloadTarget::Files
     };
 
+    if let (Some(f), false, [container, object]) = (
+        &out_file,
+        to_stdout || ns.truthy("no_download"),
+        args.as_slice(),
+    ) {
+        if let Some(text) = out_file_problem(f) {
+            ctx.out.error(&format!(
+                "Error downloading object '{container}/{object}': {text}\nFailed Transaction ID: unknown"
+            ));
+            return Err(CliError::Reported);
+        }
+    }
     let c = connect(&ctx)?;
     let topts = TransferOptions::new()
         .object_concurrency(ns.int("object_threads") as usize)
@@ -232,6 +244,12 @@ fn report(ctx: &Ctx<'_>, r: &TransferResult, verbose: i64) -> Option<CliError> {
                     .error(&format!("Object '{container}/{object}' not found"));
                 return None;
             }
+            if let Some(text) = os_error_text(err, &path) {
+                ctx.out.error(&format!(
+                    "Error downloading object '{container}/{object}': {text}\nFailed Transaction ID: unknown"
+                ));
+                return None;
+            }
             let text = if err.status().is_some() {
                 client_exception(err, true)
             } else if err.is_transport() {
@@ -259,4 +277,51 @@ fn report(ctx: &Ctx<'_>, r: &TransferResult, verbose: i64) -> Option<CliError> {
         _ => {}
     }
     None
+}
+
+/// A local I/O failure as Python words an `OSError`: `[Errno 20] Not a directory: 'd/e'`.
+fn os_error_text(err: &swiftclient::Error, shown: &str) -> Option<String> {
+    if err.kind() != swiftclient::Kind::Io {
+        return None;
+    }
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(err);
+    let io = loop {
+        let e = cur?;
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            break io;
+        }
+        cur = e.source();
+    };
+    let errno = io.raw_os_error()?;
+    let display = io.to_string();
+    let strerror = display
+        .strip_suffix(&format!(" (os error {errno})"))
+        .unwrap_or(&display)
+        .to_owned();
+    let msg = err.message();
+    let path = msg
+        .strip_prefix("cannot create the directory ")
+        .and_then(|rest| rest.strip_suffix(&format!(": {display}")))
+        .unwrap_or(shown);
+    Some(format!("[Errno {errno}] {strerror}: {}", py_repr_str(path)))
+}
+
+/// python opens `-o FILE` itself, without creating its directory: a missing or non-directory
+/// parent fails the download as `open()` fails.
+fn out_file_problem(out_file: &str) -> Option<String> {
+    let parent = std::path::Path::new(out_file).parent()?;
+    if parent.as_os_str().is_empty() {
+        return None;
+    }
+    match std::fs::metadata(parent) {
+        Ok(m) if m.is_dir() => None,
+        Ok(_) => Some(format!(
+            "[Errno 20] Not a directory: {}",
+            py_repr_str(out_file)
+        )),
+        Err(_) => Some(format!(
+            "[Errno 2] No such file or directory: {}",
+            py_repr_str(out_file)
+        )),
+    }
 }
