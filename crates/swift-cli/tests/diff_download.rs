@@ -108,6 +108,19 @@ fn downloads_and_trees() {
         p.assert_same_sorted(&args);
         assert_eq!(tree_of(ra.path()), tree_of(rb.path()), "after {args:?}");
     }
+    // `-o` through a symbolic link writes the link's target, as python's open() does (the
+    // link stays a link).
+    for dir in [ra.path(), rb.path()] {
+        std::fs::write(dir.join("target.txt"), "old").unwrap();
+        std::os::unix::fs::symlink("target.txt", dir.join("link.txt")).unwrap();
+    }
+    p.assert_same_sorted(&["download", "c", "a.txt", "-o", "link.txt"]);
+    assert_eq!(tree_of(ra.path()), tree_of(rb.path()));
+    for dir in [ra.path(), rb.path()] {
+        let meta = std::fs::symlink_metadata(dir.join("link.txt")).unwrap();
+        assert!(meta.file_type().is_symlink());
+        assert_eq!(std::fs::read(dir.join("target.txt")).unwrap(), b"hello\n");
+    }
     // Raw bytes on stdout.
     for args in [
         vec!["download", "c", "big.bin", "-o", "-"],

@@ -103,7 +103,36 @@ pub async fn run(ctx: Ctx<'_>) -> CmdResult {
     } else if ns.truthy("no_download") {
         DownloadTarget::Discard
     } else if let Some(f) = &out_file {
-        DownloadTarget::File(f.into())
+        if is_special(f) {
+            // A device, FIFO or symbolic link (`-o /dev/stdout`, `-o /dev/null`): written
+            // through, as python's open() does; the engine would replace it with a file.
+            match tokio::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(f)
+                .await
+            {
+                Ok(file) => DownloadTarget::writer(file).0,
+                Err(e) => {
+                    let object = args.get(1).map(String::as_str).unwrap_or("");
+                    let errno = e.raw_os_error().unwrap_or(0);
+                    let display = e.to_string();
+                    let strerror = display
+                        .strip_suffix(&format!(" (os error {errno})"))
+                        .unwrap_or(&display)
+                        .to_owned();
+                    ctx.out.error(&format!(
+                        "Error downloading object '{}/{object}': [Errno {errno}] {strerror}: {}\nFailed Transaction ID: unknown",
+                        args.first().map(String::as_str).unwrap_or(""),
+                        py_repr_str(f)
+                    ));
+                    return Err(CliError::Reported);
+                }
+            }
+        } else {
+            DownloadTarget::File(f.into())
+        }
     } else {
         DownloadTarget::Files
     };
@@ -324,4 +353,12 @@ fn out_file_problem(out_file: &str) -> Option<String> {
             py_repr_str(out_file)
         )),
     }
+}
+
+/// True when `path` exists and is not a plain regular file (a symbolic link, a device, a
+/// FIFO, a socket).
+fn is_special(path: &str) -> bool {
+    std::fs::symlink_metadata(path)
+        .map(|m| m.file_type().is_symlink() || !m.is_file())
+        .unwrap_or(false)
 }
