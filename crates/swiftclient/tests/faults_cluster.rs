@@ -182,3 +182,82 @@ async fn truncated_download_without_retries_is_an_error_not_short_data() {
     proxy.set_fault(Fault::None);
     common::cleanup(&direct, &c).await;
 }
+
+#[tokio::test]
+async fn segmented_upload_and_download_survive_a_proxy_restart() {
+    use swiftclient::transfer::{
+        Action, DownloadOptions, DownloadTarget, Transfer, UploadObject, UploadOptions,
+    };
+    let proxy = std::sync::Arc::new(proxy().await);
+    let conn = through(&proxy, 5);
+    let transfer = Transfer::new(conn.clone());
+    let c = common::unique("fault-slo");
+    let (file, md5) = big_file(4);
+    let opts = UploadOptions::new()
+        .use_slo(true)
+        .segment_size(16 * 1024 * 1024);
+    let killer = kill_when(
+        &proxy,
+        |p| p.bytes_up() > 50 * 1024 * 1024,
+        Duration::from_millis(300),
+    );
+    let results = transfer
+        .upload(&c, [UploadObject::file_as(file.path(), "big")], &opts)
+        .unwrap()
+        .collect_all()
+        .await;
+    assert!(killer.await.unwrap(), "the proxy was killed mid-upload");
+    for r in &results {
+        assert!(r.is_success(), "{:?} {:?}", r.action, r.error());
+    }
+    assert!(results.iter().any(|r| r.action == Action::UploadSegment));
+    let head = common::connect().head_object(&c, "big").await.unwrap();
+    assert!(head.is_static_large_object());
+    assert_eq!(head.content_length(), Some(SIZE as u64));
+
+    // download to a file through the proxy, killed again mid-way: exact bytes, no stray file
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("big.bin");
+    let killer = kill_when(
+        &proxy,
+        {
+            let start = proxy.bytes_down();
+            move |p| p.bytes_down() > start + 50 * 1024 * 1024
+        },
+        Duration::from_millis(300),
+    );
+    let results = transfer
+        .download_objects(
+            &c,
+            ["big"],
+            &DownloadOptions::new().target(DownloadTarget::File(target.clone())),
+        )
+        .unwrap()
+        .collect_all()
+        .await;
+    assert!(killer.await.unwrap(), "the proxy was killed mid-download");
+    for r in &results {
+        assert!(r.is_success(), "{:?} {:?}", r.action, r.error());
+    }
+    let mut h = Md5::new();
+    h.update(std::fs::read(&target).unwrap());
+    assert_eq!(hex(&h.finalize()), md5);
+    assert_eq!(
+        std::fs::read_dir(out.path()).unwrap().count(),
+        1,
+        "no temporary file left"
+    );
+
+    let direct = Transfer::new(common::connect());
+    let deleted = direct
+        .delete_container(&c, &Default::default())
+        .unwrap()
+        .collect_all()
+        .await;
+    assert!(deleted.iter().all(|r| r.is_success()));
+    let _ = direct
+        .delete_container(&format!("{c}_segments"), &Default::default())
+        .unwrap()
+        .collect_all()
+        .await;
+}
