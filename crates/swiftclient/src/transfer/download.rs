@@ -622,6 +622,45 @@ fn temp_name(dest: &Path) -> PathBuf {
     dest.with_file_name(format!(".{base}.{}-{n}.swiftdl", std::process::id()))
 }
 
+/// Where a verified download may be renamed to: the path itself, or the file a symbolic link
+/// points to (the link stays a link). A device, FIFO or socket is never replaced by a file:
+/// that is an error (write to it with [`DownloadTarget::Writer`] instead).
+fn regular_destination(path: &Path) -> crate::Result<PathBuf> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => match std::fs::canonicalize(path) {
+            Ok(target) => {
+                check_regular(&target)?;
+                Ok(target)
+            }
+            // a dangling link: create the file it names, relative to the link's directory
+            Err(_) => match std::fs::read_link(path) {
+                Ok(t) if t.is_absolute() => Ok(t),
+                Ok(t) => Ok(path.parent().map(|d| d.join(&t)).unwrap_or(t)),
+                Err(e) => Err(io_err("cannot read the link", path, e)),
+            },
+        },
+        Ok(_) => {
+            check_regular(path)?;
+            Ok(path.to_owned())
+        }
+        Err(_) => Ok(path.to_owned()),
+    }
+}
+
+fn check_regular(path: &Path) -> crate::Result<()> {
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() && !m.is_dir() => Err(Error::new(
+            Kind::Io,
+            format!(
+                "{} is not a regular file (a device, FIFO or socket): it is not replaced; \
+                 download to a writer instead",
+                path.display()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn io_err(what: &str, path: &Path, e: std::io::Error) -> Error {
     Error::new(Kind::Io, format!("{what} {}: {e}", path.display())).with_source(e)
 }
@@ -673,6 +712,7 @@ async fn open_sink(
                     .await
                     .map_err(|e| io_err("cannot create the directory", dir, e))?;
             }
+            let path = &regular_destination(path)?;
             let tmp_path = temp_name(path);
             let file = tokio::fs::OpenOptions::new()
                 .write(true)
