@@ -311,6 +311,9 @@ impl Conn {
     /// Builds the connection (no request is made yet).
     pub fn new(ns: &Namespace) -> Result<Conn, CliError> {
         let s = settings(ns);
+        if let Some(w) = insecure_warning(&s) {
+            eprintln!("{w}");
+        }
         let mut b = s.builder().force_auth_retry(ns.truthy("force_auth_retry"));
         b = b.user_agent(format!(
             "python-swiftclient-compatible swiftclient-rs/{}",
@@ -488,4 +491,42 @@ fn write_cache(path: &Path, key: &str, url: &str, token: &Secret) -> std::io::Re
         f.sync_all()?;
     }
     std::fs::rename(&tmp, path)
+}
+
+/// The warning `--insecure` gets when it matters (an https URL): TLS verification is on by
+/// default, and turning it off is said out loud. (python-swiftclient silences its warning.)
+pub fn insecure_warning(s: &Settings) -> Option<String> {
+    let https = [s.auth.as_deref(), s.os_storage_url.as_deref()]
+        .into_iter()
+        .flatten()
+        .any(|u| u.to_ascii_lowercase().starts_with("https://"));
+    (s.insecure && https).then(|| {
+        "WARNING: --insecure: the server's TLS certificate is not verified; anyone on the path \
+         can read and change this traffic"
+            .to_owned()
+    })
+}
+
+#[cfg(test)]
+mod insecure_tests {
+    use super::*;
+
+    #[test]
+    fn insecure_warns_only_for_https() {
+        let mut s = Settings::default();
+        s.auth = Some("https://swift.example/auth/v1.0".into());
+        assert!(
+            insecure_warning(&s).is_none(),
+            "verification on: no warning"
+        );
+        s.insecure = true;
+        assert!(insecure_warning(&s).is_some_and(|w| w.contains("not verified")));
+        s.auth = Some("http://127.0.0.1:8080/auth/v1.0".into());
+        assert!(
+            insecure_warning(&s).is_none(),
+            "plain http: nothing to verify"
+        );
+        s.os_storage_url = Some("HTTPS://storage.example/v1/AUTH_a".into());
+        assert!(insecure_warning(&s).is_some());
+    }
 }
