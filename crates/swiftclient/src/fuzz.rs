@@ -29,6 +29,12 @@ fn jsonish() -> impl Strategy<Value = String> {
         Just("\"public\"".to_owned()),
         Just("\"url\"".to_owned()),
         Just("\"publicURL\"".to_owned()),
+        Just("\"hash\"".to_owned()),
+        Just("\"range\"".to_owned()),
+        Just("\"sub_slo\"".to_owned()),
+        Just("\"path\"".to_owned()),
+        Just("\"/c/o\"".to_owned()),
+        Just("true".to_owned()),
         Just("null".to_owned()),
         Just("-1".to_owned()),
         Just("1e999".to_owned()),
@@ -55,6 +61,11 @@ proptest! {
         prop_assert!(got.is_ok());
         let got: Vec<String> = got.unwrap_or_default().into_iter().map(|e| e.name).collect();
         prop_assert_eq!(got, names);
+    }
+
+    #[test]
+    fn slo_manifests_never_panic(body in prop_oneof![jsonish(), ".{0,200}"]) {
+        let _ = crate::transfer::parse_manifest(body.as_bytes());
     }
 
     #[test]

@@ -55,6 +55,8 @@ mod download;
 mod post;
 mod progress;
 mod segments;
+#[cfg(test)]
+pub(crate) use segments::parse_manifest;
 mod tar;
 mod upload;
 
