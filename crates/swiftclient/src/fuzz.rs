@@ -64,6 +64,15 @@ proptest! {
     }
 
     #[test]
+    fn keystone_replies_never_panic(body in prop_oneof![jsonish(), ".{0,200}"], v2 in any::<bool>(), subject in prop::option::of("[a-z]{0,8}")) {
+        use crate::auth::keystone::{Credentials, KeystoneAuth, KeystoneVersion};
+        let version = if v2 { KeystoneVersion::V2 } else { KeystoneVersion::V3 };
+        let url = if v2 { "http://k/v2.0" } else { "http://k/v3" };
+        let auth = KeystoneAuth::new(url, version, Credentials::Token(crate::Secret::new("t")));
+        let _ = auth.parse_reply(url, subject.as_deref(), body.as_bytes());
+    }
+
+    #[test]
     fn slo_manifests_never_panic(body in prop_oneof![jsonish(), ".{0,200}"]) {
         let _ = crate::transfer::parse_manifest(body.as_bytes());
     }

@@ -271,7 +271,18 @@ impl KeystoneAuth {
                 msg, "POST", &url, status, &reason, headers, body_text,
             ));
         }
-        let doc: Value = serde_json::from_slice(&body).map_err(|e| {
+        self.parse_reply(&url, headers.get("x-subject-token"), &body)
+    }
+
+    /// Reads a successful token reply: the token (v3: from `X-Subject-Token`), its expiry, and
+    /// the storage URL from the catalog.
+    pub(crate) fn parse_reply(
+        &self,
+        url: &str,
+        subject_token: Option<&str>,
+        body: &[u8],
+    ) -> crate::Result<AuthToken> {
+        let doc: Value = serde_json::from_slice(body).map_err(|e| {
             Error::new(
                 Kind::Auth,
                 format!("Keystone at {url} answered with something that is not JSON"),
@@ -280,7 +291,7 @@ impl KeystoneAuth {
         })?;
         let (token, expires, catalog_json) = match self.version {
             KeystoneVersion::V3 => {
-                let token = headers.get("x-subject-token").ok_or_else(|| {
+                let token = subject_token.ok_or_else(|| {
                     Error::new(
                         Kind::Auth,
                         format!("Keystone at {url} returned no X-Subject-Token"),
