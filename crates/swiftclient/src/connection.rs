@@ -91,11 +91,10 @@ impl Connection {
         self.session.invalidate_current();
     }
 
-    /// Releases pooled connections that are idle. The connection stays usable (new sockets are
-    /// opened on demand), as python-swiftclient's `close()` leaves it.
-    pub fn close(&self) {
-        // reqwest drops idle sockets after the pool timeout; nothing is held open otherwise.
-    }
+    /// python-swiftclient's `close()`. There is nothing to release by hand: idle pooled sockets
+    /// close on their own after the pool's idle timeout, and the last clone dropped closes the
+    /// pool. The connection stays usable, as python-swiftclient's does after `close()`.
+    pub fn close(&self) {}
 
     /// The cluster's capabilities (`GET /info`, unauthenticated), from the storage URL.
     ///
@@ -176,11 +175,11 @@ pub(crate) async fn finish(
         attempts,
         url,
         sent_md5,
+        status,
+        reason,
+        headers,
         ..
     } = out;
-    let status = response.status().as_u16();
-    let reason = reason_of(&response);
-    let headers = Headers::from_http(response.headers());
     let body = response
         .bytes()
         .await

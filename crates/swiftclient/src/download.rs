@@ -230,7 +230,7 @@ impl ObjectBody {
         };
         self.attempts = out.attempt_count;
         let mut resp = out.response;
-        let headers = Headers::from_http(resp.headers());
+        let headers = out.headers;
         match headers.get("content-range") {
             Some(range) => {
                 let want = format!("bytes {}-{}/{}", self.read, len.saturating_sub(1), len);

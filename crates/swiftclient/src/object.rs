@@ -3,12 +3,12 @@
 use crate::connection::{finish, object_target, Connection};
 use crate::download::{Object, ObjectBody};
 use crate::error::{Error, Kind};
-use crate::headers::{Headers, RequestHeaders};
+use crate::headers::RequestHeaders;
 use crate::options::{CopyOptions, PutOptions, RequestOptions};
 use crate::path::{append_query, quote};
 use crate::response::Response;
 use crate::transport::body::Body;
-use crate::transport::{reason_of, Call};
+use crate::transport::Call;
 
 impl Connection {
     /// `HEAD` an object: its metadata, length, ETag.
@@ -54,9 +54,7 @@ impl Connection {
         append_query(&mut call.query, opts.query_string.as_deref());
         let query = call.query.clone();
         let out = self.session.execute(call).await?;
-        let status = out.response.status().as_u16();
-        let reason = reason_of(&out.response);
-        let headers = Headers::from_http(out.response.headers());
+        let (status, reason, headers) = (out.status, out.reason, out.headers);
         let body = ObjectBody::new(
             self.session.clone(),
             target,

@@ -115,6 +115,10 @@ impl<'a> Call<'a> {
 /// A successful exchange: the response (body not yet read) and the attempt log.
 pub(crate) struct Outcome {
     pub response: reqwest::Response,
+    /// The final response's status, reason and headers, as parsed once for the attempt log.
+    pub status: u16,
+    pub reason: String,
+    pub headers: Headers,
     pub attempts: Vec<Attempt>,
     pub attempt_count: u32,
     pub url: String,
@@ -310,8 +314,23 @@ impl Session {
                         let digest = md5.lock().map(|h| h.clone().finalize()).ok();
                         digest.map(|d| hex(&d)).unwrap_or_default()
                     });
+                    let (status, reason, headers) = match log.last() {
+                        Some(a) => (
+                            a.status.unwrap_or_else(|| response.status().as_u16()),
+                            a.reason.clone(),
+                            a.headers.clone(),
+                        ),
+                        None => (
+                            response.status().as_u16(),
+                            reason_of(&response),
+                            Headers::from_http(response.headers()),
+                        ),
+                    };
                     return Ok(Outcome {
                         response,
+                        status,
+                        reason,
+                        headers,
                         attempts: log,
                         attempt_count: attempts,
                         url,
