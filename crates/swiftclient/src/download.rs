@@ -127,6 +127,12 @@ impl ObjectBody {
         self.read
     }
 
+    /// True when the body's MD5 is checked against the ETag once it has all been read (a
+    /// whole, plain object whose ETag is an MD5).
+    pub fn verifies_md5(&self) -> bool {
+        self.md5.is_some()
+    }
+
     /// HTTP attempts spent on this download so far: the GET's, plus those of every resume.
     pub fn attempts(&self) -> u32 {
         self.attempts

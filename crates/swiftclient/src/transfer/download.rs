@@ -839,7 +839,8 @@ async fn stream_object(
     }
     let mut body: ObjectBody = body;
     let mut sink = open_sink(plan, name, path, &headers, res).await?;
-    let mut md5 = matches!(check, Check::Md5(_)).then(Md5::new);
+    // A plain object's body checks its own MD5 when read whole; hash here only if it does not.
+    let mut md5 = (matches!(check, Check::Md5(_)) && !body.verifies_md5()).then(Md5::new);
     let mut n = 0u64;
     let outcome: crate::Result<()> = async {
         while let Some(c) = body.chunk().await? {
@@ -875,7 +876,8 @@ async fn stream_object(
     }
     res.verification = match check {
         Check::Md5(etag) => {
-            let got = md5.map(|h| hex(&h.finalize())).unwrap_or_default();
+            // Without our own hasher the body compared the MD5 already (an error otherwise).
+            let got = md5.map_or_else(|| etag.clone(), |h| hex(&h.finalize()));
             if !got.eq_ignore_ascii_case(&etag) {
                 return Err(integrity(
                     &shown(path, name),
@@ -1047,7 +1049,9 @@ async fn fetch_segment(
         }
     }
     let Object { response, mut body } = seg;
-    let mut h = (whole && ctx.checksum()).then(Md5::new);
+    // A whole segment whose ETag matched the manifest is MD5-checked by the body itself;
+    // hash here only when it is not (one pass over the data, not two).
+    let mut h = (whole && ctx.checksum() && !body.verifies_md5()).then(Md5::new);
     let mut got = 0u64;
     while let Some(c) = body.chunk().await? {
         got += c.len() as u64;
