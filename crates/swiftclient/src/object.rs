@@ -114,6 +114,8 @@ impl Connection {
         let manifest = call.query.contains("multipart-manifest")
             || call.headers.contains("x-object-manifest")
             || call.headers.contains("x-symlink-target");
+        // Hash what is sent only when it will be compared with the ETag.
+        body.hashed = !opts.skip_etag_check && !manifest;
         call.body = Some(&mut body);
         let method = call.method.clone();
         let out = self.session.execute(call).await?;

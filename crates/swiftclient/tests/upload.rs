@@ -135,6 +135,68 @@ async fn file_body_replayed_after_dropped_connection() {
     assert_replayed(&server, &data);
 }
 
+// Files are sent two ways: small ones read at once, larger ones read and hashed ahead of the
+// connection on a thread, chunk by chunk. Both replay, and both hash exactly what was sent
+// (echo_etag answers the MD5 of the body received, compared with ours).
+#[tokio::test]
+async fn small_and_multi_chunk_file_bodies_replayed_and_hashed() {
+    for size in [0usize, 4096, 64 * 1024, 64 * 1024 + 1, 3 * 256 * 1024 + 17] {
+        let (server, conn) = setup().await;
+        let data: Vec<u8> = (0..size).map(|i| (i * 31 % 253) as u8).collect();
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(&data).unwrap();
+        f.flush().unwrap();
+        server.push(Reply::status(503));
+        server.set_handler(echo_etag);
+        conn.put_object("c", "o", Body::from_path(f.path()).unwrap())
+            .await
+            .unwrap_or_else(|e| panic!("{size} bytes: {e}"));
+        assert_replayed(&server, &data);
+    }
+}
+
+// A file that shrinks after its length was taken fails the upload with a clear error, and no
+// request carried a body of the announced length (nothing whole-looking is stored).
+#[tokio::test]
+async fn file_shorter_than_announced_fails() {
+    for (size, announced) in [(1000u64, 5000u64), (300_000, 900_000)] {
+        let (server, conn) = setup().await;
+        server.set_handler(echo_etag);
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(&vec![7u8; size as usize]).unwrap();
+        f.flush().unwrap();
+        let body = Body::file_range(std::fs::File::open(f.path()).unwrap(), 0, announced);
+        let err = conn.put_object("c", "o", body).await.unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(&format!("the file ended after {size} of")),
+            "{size}: {err}"
+        );
+        assert!(
+            server
+                .requests()
+                .iter()
+                .all(|r| r.body.len() as u64 != announced),
+            "a short file must not be stored as a whole object"
+        );
+    }
+}
+
+// The MD5 of a multi-chunk file body is compared with the ETag like any other.
+#[tokio::test]
+async fn multi_chunk_file_etag_mismatch_is_integrity_error() {
+    let (server, conn) = setup().await;
+    server.push(Reply::status(201).header("ETag", &format!("\"{}\"", md5_hex(b"other"))));
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(&vec![1u8; 600_000]).unwrap();
+    f.flush().unwrap();
+    let err = conn
+        .put_object("c", "o", Body::from_path(f.path()).unwrap())
+        .await
+        .unwrap_err();
+    assert!(err.is_integrity(), "{err:?}");
+}
+
 // A seekable reader (tokio Cursor) is replayed on retry by seeking back.
 #[tokio::test]
 async fn seekable_body_replayed() {

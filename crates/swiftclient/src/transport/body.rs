@@ -1,7 +1,7 @@
 //! Upload bodies, and whether they can be replayed when a request is retried.
 
 use std::fmt;
-use std::io::{Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -29,6 +29,8 @@ type ByteStream = Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>>;
 pub struct Body {
     kind: BodyKind,
     chunk_size: usize,
+    /// Whether what is sent is MD5-hashed (off when nobody compares the result).
+    pub(crate) hashed: bool,
 }
 
 enum BodyKind {
@@ -71,6 +73,7 @@ impl Body {
         Body {
             kind: BodyKind::File { file, offset, len },
             chunk_size: DEFAULT_CHUNK_SIZE,
+            hashed: true,
         }
     }
 
@@ -98,6 +101,7 @@ impl Body {
                 len,
             },
             chunk_size: DEFAULT_CHUNK_SIZE,
+            hashed: true,
         }
     }
 
@@ -111,6 +115,7 @@ impl Body {
                 len,
             },
             chunk_size: DEFAULT_CHUNK_SIZE,
+            hashed: true,
         }
     }
 
@@ -127,6 +132,7 @@ impl Body {
                 len,
             },
             chunk_size: DEFAULT_CHUNK_SIZE,
+            hashed: true,
         }
     }
 
@@ -160,18 +166,27 @@ impl Body {
         if let Ok(mut h) = md5.lock() {
             *h = Md5::new();
         }
+        let md5 = self.hashed.then_some(md5);
         let stream: ByteStream = match &mut self.kind {
             BodyKind::Bytes(b) => {
-                if let Ok(mut h) = md5.lock() {
-                    h.update(&b[..]);
-                }
+                hash(md5.as_ref(), b);
                 return Ok(reqwest::Body::from(b.clone()));
             }
             BodyKind::File { file, offset, len } => {
                 let mut f = file.try_clone()?;
                 f.seek(SeekFrom::Start(*offset))?;
-                let f = tokio::fs::File::from_std(f).take(*len);
-                Box::pin(ReaderStream::with_capacity(f, self.chunk_size))
+                if *len <= INLINE_FILE_MAX {
+                    // A small file is read at once: a thread hand-off would cost more.
+                    let data = read_exactly(&mut f, *len)?;
+                    hash(md5.as_ref(), &data);
+                    return Ok(reqwest::Body::from(data));
+                }
+                return Ok(reqwest::Body::wrap_stream(read_ahead(
+                    f,
+                    *len,
+                    self.chunk_size,
+                    md5,
+                )));
             }
             BodyKind::Seekable {
                 reader,
@@ -185,9 +200,12 @@ impl Body {
                 )
             })?,
         };
+        if md5.is_none() {
+            return Ok(reqwest::Body::wrap_stream(stream));
+        }
         let hashed = stream.map(move |chunk| {
-            if let (Ok(c), Ok(mut h)) = (&chunk, md5.lock()) {
-                h.update(c);
+            if let Ok(c) = &chunk {
+                hash(md5.as_ref(), c);
             }
             chunk
         });
@@ -215,6 +233,7 @@ impl From<Bytes> for Body {
         Body {
             kind: BodyKind::Bytes(b),
             chunk_size: DEFAULT_CHUNK_SIZE,
+            hashed: true,
         }
     }
 }
@@ -240,6 +259,110 @@ impl From<&'static str> for Body {
 impl From<String> for Body {
     fn from(s: String) -> Self {
         Body::from(Bytes::from(s))
+    }
+}
+
+/// Adds `data` to the hash of what was sent, if it is kept.
+fn hash(md5: Option<&Arc<Mutex<Md5>>>, data: &[u8]) {
+    if let Some(Ok(mut h)) = md5.map(|m| m.lock()) {
+        h.update(data);
+    }
+}
+
+/// Files up to this size are read in one go when the request is made.
+const INLINE_FILE_MAX: u64 = 64 * 1024;
+
+/// Chunks a file body reads ahead of the connection.
+const READ_AHEAD_CHUNKS: usize = 4;
+
+/// Reads exactly `len` bytes of `f`; a file that ends sooner is an error (it shrank since its
+/// length was taken, and a short body would not match its `Content-Length`).
+fn read_exactly(f: &mut std::fs::File, len: u64) -> std::io::Result<Bytes> {
+    let mut buf = Vec::with_capacity(usize::try_from(len).map_err(std::io::Error::other)?);
+    fill(f, &mut buf, len, 0, len)?;
+    Ok(Bytes::from(buf))
+}
+
+/// Sends `len` bytes of `f` as a stream of chunks read and MD5-hashed on a blocking thread
+/// that stays a few chunks ahead of the connection, so that reading the disk and hashing run
+/// while the previous chunks are being sent (not in turn with them). The chunks' buffers come
+/// back to the thread once sent and are reused, so that memory stays warm and the allocator
+/// does not map and unmap them. Dropping the stream (a failed attempt) stops the thread.
+fn read_ahead(
+    mut f: std::fs::File,
+    len: u64,
+    chunk_size: usize,
+    md5: Option<Arc<Mutex<Md5>>>,
+) -> ByteStream {
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(READ_AHEAD_CHUNKS);
+    tokio::task::spawn_blocking(move || {
+        let (back, returned) = std::sync::mpsc::channel::<Vec<u8>>();
+        let mut left = len;
+        while left > 0 {
+            let want = u64::try_from(chunk_size).unwrap_or(u64::MAX).min(left);
+            let mut buf = returned
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(chunk_size));
+            buf.clear();
+            let chunk = fill(&mut f, &mut buf, want, len - left, len).map(|()| {
+                hash(md5.as_ref(), &buf);
+                Bytes::from_owner(Pooled {
+                    buf,
+                    back: back.clone(),
+                })
+            });
+            let failed = chunk.is_err();
+            if tx.blocking_send(chunk).is_err() || failed {
+                return;
+            }
+            left -= want;
+        }
+    });
+    Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|c| (c, rx))
+    }))
+}
+
+/// Appends exactly `len` bytes of `f` to `buf`; `done` and `total` (bytes of the body before
+/// this chunk, and in all) only word the error when the file ends sooner.
+fn fill(
+    f: &mut std::fs::File,
+    buf: &mut Vec<u8>,
+    len: u64,
+    done: u64,
+    total: u64,
+) -> std::io::Result<()> {
+    let before = buf.len();
+    f.take(len).read_to_end(buf)?;
+    let got = (buf.len() - before) as u64;
+    if got != len {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            format!(
+                "the file ended after {} of {total} bytes: it changed while being sent",
+                done + got
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A chunk's buffer, handed back to its reader when the chunk has been sent.
+struct Pooled {
+    buf: Vec<u8>,
+    back: std::sync::mpsc::Sender<Vec<u8>>,
+}
+
+impl AsRef<[u8]> for Pooled {
+    fn as_ref(&self) -> &[u8] {
+        &self.buf
+    }
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        // The reader may be gone (the upload ended): then the buffer is simply freed.
+        let _ = self.back.send(std::mem::take(&mut self.buf));
     }
 }
 
