@@ -133,6 +133,12 @@ impl ObjectBody {
         self.md5.is_some()
     }
 
+    /// Turns off the MD5 check of this body (python-swiftclient's `checksum=False`): its bytes
+    /// are not hashed at all. Only the length is still checked.
+    pub fn skip_md5_check(&mut self) {
+        self.md5 = None;
+    }
+
     /// HTTP attempts spent on this download so far: the GET's, plus those of every resume.
     pub fn attempts(&self) -> u32 {
         self.attempts

@@ -252,6 +252,21 @@ async fn slo_segments_checked_against_the_manifest() {
     assert_eq!(r[0].status, Status::Failed);
     assert!(r[0].error().unwrap().is_integrity());
     assert_eq!(entries(dir.path()), Vec::<String>::new());
+
+    // With checksums off (python's --ignore-checksum) nothing is hashed: the same bytes are
+    // written, only their lengths checked.
+    let unchecked =
+        Transfer::with_options(preauth(&server), TransferOptions::new().checksum(false));
+    let r = unchecked
+        .download_objects("c", ["o"], &opts)
+        .unwrap()
+        .collect_all()
+        .await;
+    assert!(failures(&r).is_empty(), "{:?}", failures(&r));
+    assert_eq!(r[0].verification, Verification::Length);
+    let written = std::fs::read(dir.path().join("o")).unwrap();
+    assert_eq!(written.len(), whole.len());
+    assert_ne!(written, whole, "the corrupt segment was written as served");
 }
 
 /// A small in-memory Swift: containers, objects, SLO manifests, listings, bulk delete, /info,

@@ -838,6 +838,9 @@ async fn stream_object(
         res.timing.headers_received = Some(SystemTime::now());
     }
     let mut body: ObjectBody = body;
+    if matches!(check, Check::None) {
+        body.skip_md5_check();
+    }
     let mut sink = open_sink(plan, name, path, &headers, res).await?;
     // A plain object's body checks its own MD5 when read whole; hash here only if it does not.
     let mut md5 = (matches!(check, Check::Md5(_)) && !body.verifies_md5()).then(Md5::new);
@@ -1049,6 +1052,9 @@ async fn fetch_segment(
         }
     }
     let Object { response, mut body } = seg;
+    if !ctx.checksum() {
+        body.skip_md5_check();
+    }
     // A whole segment whose ETag matched the manifest is MD5-checked by the body itself;
     // hash here only when it is not (one pass over the data, not two).
     let mut h = (whole && ctx.checksum() && !body.verifies_md5()).then(Md5::new);
