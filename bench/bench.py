@@ -129,7 +129,7 @@ class Bench:
         self.results.setdefault(step, {}).setdefault(client, []).append(m)
 
     def cli(self, which):
-        return self.ours if which == "ours" else self.python
+        return self.python if which == "python" else self.ours
 
     def order(self, rep, clients):
         k = rep % len(clients)
@@ -198,7 +198,9 @@ class Bench:
     def large(self, size, reps, segmented):
         path = self.big_file(size)
         label = "segmented" if segmented else "large"
-        clients = ["ours", "python"] + (["curl"] if not segmented else [])
+        # "ours-nocheck" is ours with --ignore-checksum: the same transfer without the MD5,
+        # to show what the one MD5 pass costs on this machine.
+        clients = ["ours", "python"] + (["curl"] if not segmented else []) + ["ours-nocheck"]
         want = md5_file(path)
         for rep in range(reps):
             for client in self.order(rep, clients):
@@ -212,12 +214,13 @@ class Bench:
                         curl_base(self.token) + ["-o", out, f"{self.url}/{c}/obj"]))
                 else:
                     exe = self.cli(client)
-                    up = [exe, "upload", "--object-name", "obj", c, path]
+                    nocheck = ["--ignore-checksum"] if client == "ours-nocheck" else []
+                    up = [exe, "upload", *nocheck, "--object-name", "obj", c, path]
                     if segmented:
                         up[2:2] = ["--use-slo", "-S", str(64 * MiB), "--segment-threads", "8"]
                     self.record(f"{label} upload", client, run(up))
                     self.record(f"{label} download", client, run(
-                        [exe, "download", c, "obj", "-o", out]))
+                        [exe, "download", *nocheck, c, "obj", "-o", out]))
                 if md5_file(out) != want:
                     raise RuntimeError(f"{client} {label} download differs")
                 os.remove(out)
@@ -282,6 +285,10 @@ class Bench:
                 row["ours/python"] = {k: ratio(o[k], p[k]) for k in ("wall", "cpu", "rss_mib")}
             if o and c:
                 row["ours/curl"] = {k: ratio(o[k], c[k]) for k in ("wall", "cpu")}
+            n = row.get("ours-nocheck")
+            if n:
+                row["ours-nocheck/python"] = {k: ratio(n[k], p[k]) for k in ("wall", "cpu")} if p else None
+                row["ours-nocheck/curl"] = {k: ratio(n[k], c[k]) for k in ("wall", "cpu")} if c else None
             rows.append(row)
         return rows
 
@@ -305,7 +312,8 @@ def fmt(v, unit=""):
 def print_table(rows):
     head = ("step", "ours wall/cpu/rss", "python wall/cpu/rss", "curl wall/cpu",
             "ours/python wall cpu rss", "ours/curl wall cpu",
-            f"server cpu ours/python/curl", f"cpu-bound wall ({CORES} cores) ours/python/curl")
+            "server cpu ours/python/curl", f"cpu-bound wall ({CORES} cores) ours/python/curl",
+            "ours without MD5 wall/cpu, wall vs python, vs curl")
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for r in rows:
@@ -323,7 +331,16 @@ def print_table(rows):
         print(f"| {r['step']} | {cell('ours')} | {cell('python')} | {cell('curl', False)} | "
               f"{fmt(op.get('wall'))} {fmt(op.get('cpu'))} {fmt(op.get('rss_mib'))} | "
               f"{fmt(oc.get('wall'))} {fmt(oc.get('cpu'))} | {each('server_cpu')} | "
-              f"{each('cpu_bound_wall')} |")
+              f"{each('cpu_bound_wall')} | {nocheck(r)} |")
+
+
+def nocheck(r):
+    n = r.get("ours-nocheck")
+    if not n:
+        return "-"
+    vp = (r.get("ours-nocheck/python") or {}).get("wall")
+    vc = (r.get("ours-nocheck/curl") or {}).get("wall")
+    return f"{fmt(n['wall'], 's')} / {fmt(n['cpu'], 's')}, {fmt(vp)}, {fmt(vc)}"
 
 
 def main():
