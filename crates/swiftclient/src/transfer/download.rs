@@ -578,11 +578,22 @@ fn attempts_of(obj: &Object) -> u32 {
         .max(1)
 }
 
+/// Objects up to this size are gathered in memory and written, fsync'd and renamed in one
+/// blocking call: a file of a few KiB is not worth a thread hand-off per operation.
+const SMALL_FILE_MAX: u64 = 256 * 1024;
+
 /// Where the bytes of one object go.
 enum Sink {
     File {
         tmp: TempFile,
         file: BufWriter<tokio::fs::File>,
+        dest: PathBuf,
+    },
+    /// A small file, created under its temporary name only when complete (see
+    /// [`SMALL_FILE_MAX`]).
+    SmallFile {
+        tmp: TempFile,
+        data: Vec<u8>,
         dest: PathBuf,
     },
     Writer(OwnedMutexGuard<Box<dyn AsyncWrite + Send + Unpin>>),
@@ -665,12 +676,14 @@ fn io_err(what: &str, path: &Path, e: std::io::Error) -> Error {
     Error::new(Kind::Io, format!("{what} {}: {e}", path.display())).with_source(e)
 }
 
-/// Opens the sink for an object whose response headers are `headers`.
+/// Opens the sink for an object whose response headers are `headers`; `size` is the length
+/// of the data to come, when known.
 async fn open_sink(
     plan: &Plan,
     name: &str,
     path: Option<&Path>,
     headers: &Headers,
+    size: Option<u64>,
     res: &mut TransferResult,
 ) -> crate::Result<Sink> {
     match &plan.opts.target {
@@ -707,6 +720,17 @@ async fn open_sink(
                     .map_err(|e| io_err("cannot create the directory", path, e))?;
                 return Ok(Sink::Nothing);
             }
+            if let Some(small) = size.filter(|&n| n <= SMALL_FILE_MAX) {
+                let path = regular_destination(path)?;
+                return Ok(Sink::SmallFile {
+                    tmp: TempFile {
+                        path: temp_name(&path),
+                        armed: false,
+                    },
+                    data: Vec::with_capacity(usize::try_from(small).unwrap_or(0)),
+                    dest: path,
+                });
+            }
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 tokio::fs::create_dir_all(dir)
                     .await
@@ -739,6 +763,10 @@ impl Sink {
                 .write_all(&data)
                 .await
                 .map_err(|e| io_err("cannot write", &tmp.path, e)),
+            Sink::SmallFile { data: buf, .. } => {
+                buf.extend_from_slice(&data);
+                Ok(())
+            }
             Sink::Writer(w) => w.write_all(&data).await.map_err(Error::from),
             Sink::Stdout { .. } => run_blocking(move || {
                 let mut out = std::io::stdout().lock();
@@ -768,27 +796,45 @@ impl Sink {
                 let fsync = plan.opts.fsync;
                 let tmp_path = tmp.path.clone();
                 let dest2 = dest.clone();
+                run_blocking(move || complete_file(file, &tmp_path, &dest2, fsync, mtime))
+                    .await
+                    .map_err(|e| io_err("cannot complete", &dest, e))?;
+                tmp.armed = false;
+                Ok(())
+            }
+            Sink::SmallFile {
+                mut tmp,
+                data,
+                dest,
+            } => {
+                let mtime = (!plan.opts.ignore_mtime)
+                    .then(|| parse_mtime(headers))
+                    .flatten();
+                let fsync = plan.opts.fsync;
+                let tmp_path = tmp.path.clone();
+                let dest2 = dest.clone();
+                // Armed before the file exists, so that a failure part-way removes it.
+                tmp.armed = true;
+                // Each step's error names the path it concerns, as the separate steps do.
                 run_blocking(move || {
-                    if fsync {
-                        file.sync_all()?;
-                    }
-                    if let Some(t) = mtime {
-                        let times = std::fs::FileTimes::new().set_accessed(t).set_modified(t);
-                        file.set_times(times)?;
-                    }
-                    drop(file);
-                    std::fs::rename(&tmp_path, &dest2)?;
-                    if fsync {
+                    Ok((|| {
                         if let Some(dir) = dest2.parent().filter(|d| !d.as_os_str().is_empty()) {
-                            if let Ok(d) = std::fs::File::open(dir) {
-                                let _ = d.sync_all();
-                            }
+                            std::fs::create_dir_all(dir)
+                                .map_err(|e| io_err("cannot create the directory", dir, e))?;
                         }
-                    }
-                    Ok(())
+                        let mut file = std::fs::OpenOptions::new()
+                            .write(true)
+                            .create_new(true)
+                            .open(&tmp_path)
+                            .map_err(|e| io_err("cannot create", &tmp_path, e))?;
+                        std::io::Write::write_all(&mut file, &data)
+                            .map_err(|e| io_err("cannot write", &tmp_path, e))?;
+                        complete_file(file, &tmp_path, &dest2, fsync, mtime)
+                            .map_err(|e| io_err("cannot complete", &dest2, e))
+                    })())
                 })
                 .await
-                .map_err(|e| io_err("cannot complete", &dest, e))?;
+                .map_err(|e| io_err("cannot complete", &dest, e))??;
                 tmp.armed = false;
                 Ok(())
             }
@@ -799,6 +845,34 @@ impl Sink {
             Sink::Nothing => Ok(()),
         }
     }
+}
+
+/// Makes a written temporary file the download: fsync (when asked), mtime, rename, and the
+/// directory's fsync.
+fn complete_file(
+    file: std::fs::File,
+    tmp_path: &Path,
+    dest: &Path,
+    fsync: bool,
+    mtime: Option<SystemTime>,
+) -> std::io::Result<()> {
+    if fsync {
+        file.sync_all()?;
+    }
+    if let Some(t) = mtime {
+        let times = std::fs::FileTimes::new().set_accessed(t).set_modified(t);
+        file.set_times(times)?;
+    }
+    drop(file);
+    std::fs::rename(tmp_path, dest)?;
+    if fsync {
+        if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if let Ok(d) = std::fs::File::open(dir) {
+                let _ = d.sync_all();
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `X-Object-Meta-Mtime` as a time; unparsable values are ignored (python-swiftclient too).
@@ -841,7 +915,10 @@ async fn stream_object(
     if matches!(check, Check::None) {
         body.skip_md5_check();
     }
-    let mut sink = open_sink(plan, name, path, &headers, res).await?;
+    let size = headers
+        .content_length()
+        .filter(|_| !headers.contains("transfer-encoding"));
+    let mut sink = open_sink(plan, name, path, &headers, size, res).await?;
     // A plain object's body checks its own MD5 when read whole; hash here only if it does not.
     let mut md5 = (matches!(check, Check::Md5(_)) && !body.verifies_md5()).then(Md5::new);
     let mut n = 0u64;
@@ -915,7 +992,7 @@ async fn download_segments(
     res: &mut TransferResult,
 ) -> crate::Result<Status> {
     let shown_name = shown(path, name);
-    let mut sink = open_sink(plan, name, path, headers, res).await?;
+    let mut sink = open_sink(plan, name, path, headers, None, res).await?;
     let total: u64 = leaves.iter().map(Chunk::len).sum();
     let mut retries = res.attempts.saturating_sub(1);
     let parallel = match &sink {
