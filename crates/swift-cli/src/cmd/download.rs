@@ -12,6 +12,9 @@ use crate::progress::Bar;
 use crate::pyfmt::py_repr_str;
 use crate::{CmdResult, Ctx};
 
+/// Segments of one large object downloaded at the same time (see `run`).
+const DOWNLOAD_SEGMENT_STREAMS: usize = 2;
+
 fn usage(ctx: &Ctx<'_>, prefix: &str) -> CmdResult {
     if let Some(text) = crate::opts::command_usage("download") {
         ctx.out.error(&format!("{prefix}{text}"));
@@ -150,9 +153,14 @@ pub async fn run(ctx: Ctx<'_>) -> CmdResult {
         }
     }
     let c = connect(&ctx)?;
+    // python-swiftclient downloads a large object as one stream; we fetch its segments side
+    // by side, DOWNLOAD_SEGMENT_STREAMS at a time: each stream holds about 1.2 MiB of buffers
+    // (the HTTP client's read buffer and the file's write-behind), and on a loopback cluster
+    // more streams are no faster (2.1-2.2 s for 512 MiB with 1 to 8 of them).
     let topts = TransferOptions::new()
         .object_concurrency(ns.int("object_threads") as usize)
         .container_concurrency(ns.int("container_threads") as usize)
+        .segment_concurrency(DOWNLOAD_SEGMENT_STREAMS)
         .checksum(ns.truthy("checksum"));
     let transfer = Transfer::with_options(c.conn.clone(), topts);
     let job = match args.as_slice() {

@@ -1031,7 +1031,7 @@ async fn download_segments(
                 f.seek(std::io::SeekFrom::Start(at))
                     .await
                     .map_err(|e| io_err("cannot write", &tmp2, e))?;
-                let mut out = SegmentOut::File(BufWriter::with_capacity(256 * 1024, f), tmp2);
+                let mut out = SegmentOut::File(BufWriter::with_capacity(64 * 1024, f), tmp2);
                 let attempts = fetch_segment(&ctx2, i, &leaf, &shown2, &mut out).await?;
                 out.flush().await?;
                 Ok(attempts.saturating_sub(1))

@@ -35,6 +35,9 @@ use crate::transport::hex;
 
 type ByteStream = Pin<Box<dyn Stream<Item = io::Result<Bytes>> + Send>>;
 
+/// The chunk size of file segments uploaded in parallel (a plain upload reads 256 KiB at a
+/// time): 8 segments in flight hold 8 x 3 x 64 KiB of data, not 8 x 6 x 256 KiB.
+const SEGMENT_CHUNK_SIZE: usize = 64 * 1024;
 /// Options of [`Transfer::upload`] (python-swiftclient's upload options).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -1042,8 +1045,12 @@ async fn upload_fixed_segments(
         set.spawn(async move {
             let _permit = permit;
             let body = match source {
+                // Segments go up side by side: smaller chunks keep the memory of their
+                // read-ahead (two chunks each) small in total.
                 SegSource::File(path) => match open_std(&path).await {
-                    Ok(f) => Ok(Body::file_range(f, start, len)),
+                    Ok(f) => {
+                        Ok(Body::file_range(f, start, len).with_chunk_size(SEGMENT_CHUNK_SIZE))
+                    }
                     Err(e) => Err(e),
                 },
                 SegSource::Bytes(b) => {

@@ -272,8 +272,8 @@ fn hash(md5: Option<&Arc<Mutex<Md5>>>, data: &[u8]) {
 /// Files up to this size are read in one go when the request is made.
 const INLINE_FILE_MAX: u64 = 64 * 1024;
 
-/// Chunks a file body reads ahead of the connection.
-const READ_AHEAD_CHUNKS: usize = 4;
+/// Chunks a file body reads ahead of the connection (one more is being read).
+const READ_AHEAD_CHUNKS: usize = 2;
 
 /// Reads exactly `len` bytes of `f`; a file that ends sooner is an error (it shrank since its
 /// length was taken, and a short body would not match its `Content-Length`).
