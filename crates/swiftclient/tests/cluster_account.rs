@@ -101,7 +101,7 @@ async fn get_account_lists_pages_prefixes_and_streams() {
         .unwrap();
     assert_eq!(streamed, names);
     // raw JSON stays reachable
-    assert!(all.entries[0].raw.get("count").is_some());
+    assert!(all.entries[0].raw().get("count").is_some());
     for n in &names {
         conn.delete_container(n).await.unwrap();
     }

@@ -74,7 +74,7 @@ pub async fn run(ctx: Ctx<'_>) -> CmdResult {
                 }
                 if json {
                     for (entry, meta) in page.iter().zip(metas) {
-                        let mut item = Json::from_serde(&entry.raw);
+                        let mut item = Json::from_serde(&entry.raw());
                         if let (Json::Dict(d), Some(m)) = (&mut item, meta) {
                             let h: Vec<(String, Json)> = m
                                 .iter()
@@ -124,7 +124,7 @@ pub async fn run(ctx: Ctx<'_>) -> CmdResult {
                     let version_marker = last.version_id.clone().unwrap_or_default();
                     for entry in &page {
                         if json {
-                            json_item(&ctx, &mut json_items, &Json::from_serde(&entry.raw));
+                            json_item(&ctx, &mut json_items, &Json::from_serde(&entry.raw()));
                         } else {
                             object_line(
                                 &ctx,
@@ -222,6 +222,27 @@ fn account_line(
     ));
 }
 
+/// The fields a long listing prints as python does (`None` for null or missing), read from
+/// the entry's JSON text without building the whole tree.
+#[derive(serde::Deserialize, Default)]
+struct LongFields {
+    #[serde(default, deserialize_with = "present")]
+    content_type: Option<serde_json::Value>,
+    #[serde(default, deserialize_with = "present")]
+    version_id: Option<serde_json::Value>,
+}
+
+/// `Some(value)` for a field that is there, even when it is `null`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<serde_json::Value>, D::Error> {
+    serde::Deserialize::deserialize(d).map(Some)
+}
+
+impl LongFields {
+    fn of(e: &ObjectEntry) -> Self {
+        serde_json::from_str(e.raw_json()).unwrap_or_default()
+    }
+}
+
 fn object_line(
     ctx: &Ctx<'_>,
     e: &ObjectEntry,
@@ -242,8 +263,9 @@ fn object_line(
             Some((d, t)) => (d.to_owned(), t.split('.').next().unwrap_or("").to_owned()),
             None => (e.last_modified.clone(), String::new()),
         };
-        let ctype = match e.raw.get("content_type") {
-            Some(serde_json::Value::String(s)) => s.clone(),
+        let extra = LongFields::of(e);
+        let ctype = match extra.content_type {
+            Some(serde_json::Value::String(s)) => s,
             Some(serde_json::Value::Null) | None => "None".to_owned(),
             Some(other) => other.to_string(),
         };
@@ -255,8 +277,8 @@ fn object_line(
     }
     let size = prt_num(bytes, human);
     if versions {
-        let vid = match e.raw.get("version_id") {
-            Some(serde_json::Value::String(s)) => s.clone(),
+        let vid = match LongFields::of(e).version_id {
+            Some(serde_json::Value::String(s)) => s,
             Some(serde_json::Value::Null) => "None".to_owned(),
             Some(other) => other.to_string(),
             None => "null".to_owned(),

@@ -160,8 +160,9 @@ impl Chunk {
 /// True when a listed object may be a large-object manifest (or a symlink to one), so that
 /// only a HEAD tells: SLOs are listed with `slo_etag`; a DLO manifest is an empty object.
 pub(crate) fn maybe_large(e: &ObjectEntry) -> bool {
-    e.raw.get("slo_etag").is_some()
-        || e.raw.get("symlink_path").is_some()
+    let raw = e.raw();
+    raw.get("slo_etag").is_some()
+        || raw.get("symlink_path").is_some()
         || (e.bytes == 0 && e.hash.trim_matches('"') == EMPTY_MD5)
 }
 
