@@ -1,7 +1,7 @@
 //! Upload bodies, and whether they can be replayed when a request is retried.
 
 use std::fmt;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Seek, SeekFrom};
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -173,16 +173,18 @@ impl Body {
                 return Ok(reqwest::Body::from(b.clone()));
             }
             BodyKind::File { file, offset, len } => {
-                let mut f = file.try_clone()?;
-                f.seek(SeekFrom::Start(*offset))?;
+                // Positional reads: a duplicated handle shares the file offset, and the reader
+                // of a failed attempt may still be finishing a read when the retry starts.
+                let f = file.try_clone()?;
                 if *len <= INLINE_FILE_MAX {
                     // A small file is read at once: a thread hand-off would cost more.
-                    let data = read_exactly(&mut f, *len)?;
+                    let data = read_exactly(&f, *offset, *len)?;
                     hash(md5.as_ref(), &data);
                     return Ok(reqwest::Body::from(data));
                 }
                 return Ok(reqwest::Body::wrap_stream(read_ahead(
                     f,
+                    *offset,
                     *len,
                     self.chunk_size,
                     md5,
@@ -275,21 +277,23 @@ const INLINE_FILE_MAX: u64 = 64 * 1024;
 /// Chunks a file body reads ahead of the connection (one more is being read).
 const READ_AHEAD_CHUNKS: usize = 2;
 
-/// Reads exactly `len` bytes of `f`; a file that ends sooner is an error (it shrank since its
-/// length was taken, and a short body would not match its `Content-Length`).
-fn read_exactly(f: &mut std::fs::File, len: u64) -> std::io::Result<Bytes> {
-    let mut buf = Vec::with_capacity(usize::try_from(len).map_err(std::io::Error::other)?);
-    fill(f, &mut buf, len, 0, len)?;
+/// Reads exactly `len` bytes of `f` from `offset`; a file that ends sooner is an error (it
+/// shrank since its length was taken, and a short body would not match its `Content-Length`).
+fn read_exactly(f: &std::fs::File, offset: u64, len: u64) -> std::io::Result<Bytes> {
+    let mut buf = Vec::new();
+    fill(f, &mut buf, offset, len, 0, len)?;
     Ok(Bytes::from(buf))
 }
 
-/// Sends `len` bytes of `f` as a stream of chunks read and MD5-hashed on a blocking thread
-/// that stays a few chunks ahead of the connection, so that reading the disk and hashing run
-/// while the previous chunks are being sent (not in turn with them). The chunks' buffers come
-/// back to the thread once sent and are reused, so that memory stays warm and the allocator
-/// does not map and unmap them. Dropping the stream (a failed attempt) stops the thread.
+/// Sends `len` bytes of `f` from `offset` as a stream of chunks read and MD5-hashed on a
+/// blocking thread that stays a few chunks ahead of the connection, so that reading the disk
+/// and hashing run while the previous chunks are being sent (not in turn with them). The
+/// chunks' buffers come back to the thread once sent and are reused, so that memory stays warm
+/// and the allocator does not map and unmap them. Dropping the stream (a failed attempt) stops
+/// the thread.
 fn read_ahead(
-    mut f: std::fs::File,
+    f: std::fs::File,
+    offset: u64,
     len: u64,
     chunk_size: usize,
     md5: Option<Arc<Mutex<Md5>>>,
@@ -297,14 +301,13 @@ fn read_ahead(
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(READ_AHEAD_CHUNKS);
     tokio::task::spawn_blocking(move || {
         let (back, returned) = std::sync::mpsc::channel::<Vec<u8>>();
-        let mut left = len;
-        while left > 0 {
-            let want = u64::try_from(chunk_size).unwrap_or(u64::MAX).min(left);
-            let mut buf = returned
-                .try_recv()
-                .unwrap_or_else(|_| Vec::with_capacity(chunk_size));
-            buf.clear();
-            let chunk = fill(&mut f, &mut buf, want, len - left, len).map(|()| {
+        let mut done = 0;
+        while done < len {
+            let want = u64::try_from(chunk_size)
+                .unwrap_or(u64::MAX)
+                .min(len - done);
+            let mut buf = returned.try_recv().unwrap_or_default();
+            let chunk = fill(&f, &mut buf, offset + done, want, done, len).map(|()| {
                 hash(md5.as_ref(), &buf);
                 Bytes::from_owner(Pooled {
                     buf,
@@ -315,7 +318,7 @@ fn read_ahead(
             if tx.blocking_send(chunk).is_err() || failed {
                 return;
             }
-            left -= want;
+            done += want;
         }
     });
     Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
@@ -323,28 +326,46 @@ fn read_ahead(
     }))
 }
 
-/// Appends exactly `len` bytes of `f` to `buf`; `done` and `total` (bytes of the body before
-/// this chunk, and in all) only word the error when the file ends sooner.
+/// Makes `buf` exactly the `len` bytes of `f` at `pos`; `done` and `total` (bytes of the body
+/// before this chunk, and in all) only word the error when the file ends sooner.
 fn fill(
-    f: &mut std::fs::File,
+    f: &std::fs::File,
     buf: &mut Vec<u8>,
+    pos: u64,
     len: u64,
     done: u64,
     total: u64,
 ) -> std::io::Result<()> {
-    let before = buf.len();
-    f.take(len).read_to_end(buf)?;
-    let got = (buf.len() - before) as u64;
-    if got != len {
+    buf.resize(usize::try_from(len).map_err(std::io::Error::other)?, 0);
+    let mut got = 0;
+    while got < buf.len() {
+        match read_at(f, &mut buf[got..], pos + got as u64) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if got != buf.len() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::UnexpectedEof,
             format!(
                 "the file ended after {} of {total} bytes: it changed while being sent",
-                done + got
+                done + got as u64
             ),
         ));
     }
     Ok(())
+}
+
+#[cfg(unix)]
+fn read_at(f: &std::fs::File, buf: &mut [u8], pos: u64) -> std::io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(f, buf, pos)
+}
+
+#[cfg(windows)]
+fn read_at(f: &std::fs::File, buf: &mut [u8], pos: u64) -> std::io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(f, buf, pos)
 }
 
 /// A chunk's buffer, handed back to its reader when the chunk has been sent.
