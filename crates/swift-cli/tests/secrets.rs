@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{env, keystone, unique, Cli, Run};
+use common::{auth_token, env, keystone, unique, Cli, Run};
 
 fn assert_clean(what: &str, run: &Run, secrets: &[&str], check_stdout: bool) {
     for s in secrets {
@@ -33,12 +33,7 @@ fn every_command_with_debug_keeps_tempauth_secrets_out_of_the_output() {
     let key = env("ST_KEY");
     let auth = cli.run_ours(&["auth"]);
     assert_eq!(auth.code, 0, "{auth:?}");
-    let token = auth
-        .stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("export OS_AUTH_TOKEN="))
-        .expect("swift auth prints the token: the user asked for it")
-        .to_owned();
+    let token = auth_token(&auth).expect("swift auth prints the token: the user asked for it");
     assert!(token.len() > 10);
     let temp_url_key = format!("tuk{}", unique("k").replace('-', ""));
     let secrets = [key.as_str(), token.as_str(), temp_url_key.as_str()];

@@ -3,10 +3,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::os::unix::fs::FileTypeExt;
+use std::path::Path;
 
 use md5::{Digest, Md5};
 use swift_fake::{FakeServer, Reply};
-use swiftclient::transfer::{DownloadOptions, DownloadTarget, Transfer};
+use swiftclient::transfer::{DownloadOptions, DownloadTarget, Transfer, TransferResult};
 use swiftclient::Connection;
 
 async fn serve(data: &'static [u8]) -> (FakeServer, Transfer) {
@@ -25,6 +26,19 @@ async fn serve(data: &'static [u8]) -> (FakeServer, Transfer) {
     (server, Transfer::new(conn))
 }
 
+/// Downloads c/o to `path` as a single file.
+async fn download_to(transfer: &Transfer, path: &Path) -> Vec<TransferResult> {
+    transfer
+        .download_objects(
+            "c",
+            ["o"],
+            &DownloadOptions::new().target(DownloadTarget::File(path.to_owned())),
+        )
+        .unwrap()
+        .collect_all()
+        .await
+}
+
 #[tokio::test]
 async fn a_symlink_target_stays_a_link() {
     let (_server, transfer) = serve(b"linked data").await;
@@ -33,15 +47,7 @@ async fn a_symlink_target_stays_a_link() {
     std::fs::write(&real, b"old").unwrap();
     let link = dir.path().join("link.bin");
     std::os::unix::fs::symlink(&real, &link).unwrap();
-    let results = transfer
-        .download_objects(
-            "c",
-            ["o"],
-            &DownloadOptions::new().target(DownloadTarget::File(link.clone())),
-        )
-        .unwrap()
-        .collect_all()
-        .await;
+    let results = download_to(&transfer, &link).await;
     assert!(
         results.iter().all(|r| r.is_success()),
         "{:?}",
@@ -58,15 +64,7 @@ async fn a_symlink_target_stays_a_link() {
 async fn a_device_is_never_replaced() {
     let (_server, transfer) = serve(b"data").await;
     let null = std::path::PathBuf::from("/dev/null");
-    let results = transfer
-        .download_objects(
-            "c",
-            ["o"],
-            &DownloadOptions::new().target(DownloadTarget::File(null.clone())),
-        )
-        .unwrap()
-        .collect_all()
-        .await;
+    let results = download_to(&transfer, &null).await;
     let err = results[0].error().expect("an error, not a replaced device");
     assert!(err.to_string().contains("not a regular file"), "{err}");
     assert!(std::fs::metadata(&null)

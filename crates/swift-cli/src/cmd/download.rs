@@ -119,16 +119,10 @@ pub async fn run(ctx: Ctx<'_>) -> CmdResult {
                 Ok(file) => DownloadTarget::writer(file).0,
                 Err(e) => {
                     let object = args.get(1).map(String::as_str).unwrap_or("");
-                    let errno = e.raw_os_error().unwrap_or(0);
-                    let display = e.to_string();
-                    let strerror = display
-                        .strip_suffix(&format!(" (os error {errno})"))
-                        .unwrap_or(&display)
-                        .to_owned();
                     ctx.out.error(&format!(
-                        "Error downloading object '{}/{object}': [Errno {errno}] {strerror}: {}\nFailed Transaction ID: unknown",
+                        "Error downloading object '{}/{object}': {}\nFailed Transaction ID: unknown",
                         args.first().map(String::as_str).unwrap_or(""),
-                        py_repr_str(f)
+                        py_os_error(&e, f)
                     ));
                     return Err(CliError::Reported);
                 }
@@ -329,18 +323,24 @@ fn os_error_text(err: &swiftclient::Error, shown: &str) -> Option<String> {
         }
         cur = e.source();
     };
-    let errno = io.raw_os_error()?;
+    io.raw_os_error()?;
     let display = io.to_string();
-    let strerror = display
-        .strip_suffix(&format!(" (os error {errno})"))
-        .unwrap_or(&display)
-        .to_owned();
     let msg = err.message();
     let path = msg
         .strip_prefix("cannot create the directory ")
         .and_then(|rest| rest.strip_suffix(&format!(": {display}")))
         .unwrap_or(shown);
-    Some(format!("[Errno {errno}] {strerror}: {}", py_repr_str(path)))
+    Some(py_os_error(io, path))
+}
+
+/// `[Errno 20] Not a directory: 'd/e'`: an I/O error as Python's `OSError` prints.
+fn py_os_error(e: &std::io::Error, path: &str) -> String {
+    let errno = e.raw_os_error().unwrap_or(0);
+    let display = e.to_string();
+    let strerror = display
+        .strip_suffix(&format!(" (os error {errno})"))
+        .unwrap_or(&display);
+    format!("[Errno {errno}] {strerror}: {}", py_repr_str(path))
 }
 
 /// python opens `-o FILE` itself, without creating its directory: a missing or non-directory

@@ -256,6 +256,7 @@ fn object_line(
         ctx.out.print(&e.name);
         return;
     }
+    let extra = LongFields::of(e);
     let (bytes, date, time, ctype) = if e.subdir {
         (0, String::new(), String::new(), "None".to_owned())
     } else {
@@ -263,7 +264,6 @@ fn object_line(
             Some((d, t)) => (d.to_owned(), t.split('.').next().unwrap_or("").to_owned()),
             None => (e.last_modified.clone(), String::new()),
         };
-        let extra = LongFields::of(e);
         let ctype = match extra.content_type {
             Some(serde_json::Value::String(s)) => s,
             Some(serde_json::Value::Null) | None => "None".to_owned(),
@@ -277,7 +277,7 @@ fn object_line(
     }
     let size = prt_num(bytes, human);
     if versions {
-        let vid = match LongFields::of(e).version_id {
+        let vid = match extra.version_id {
             Some(serde_json::Value::String(s)) => s,
             Some(serde_json::Value::Null) => "None".to_owned(),
             Some(other) => other.to_string(),

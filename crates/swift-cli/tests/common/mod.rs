@@ -109,12 +109,7 @@ impl Cli {
             .env("ST_KEY", &env("SWIFT_TESTBED_RESELLER_KEY"));
         let out = admin.run_ref(&["auth"]);
         assert_eq!(out.code, 0, "reseller auth failed: {out:?}");
-        let token = out
-            .stdout
-            .lines()
-            .find_map(|l| l.strip_prefix("export OS_AUTH_TOKEN="))
-            .expect("token")
-            .to_owned();
+        let token = auth_token(&out).expect("token");
         let account = format!("AUTH_{name}");
         let url = format!("{}/v1/{account}", env("SWIFT_TESTBED_PROXY_URL"));
         (
@@ -290,6 +285,14 @@ impl Pair {
 }
 
 /// Every file under `dir` with its content, for comparing downloaded trees.
+/// The token `swift auth` printed (its `export OS_AUTH_TOKEN=` line).
+pub fn auth_token(run: &Run) -> Option<String> {
+    run.stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("export OS_AUTH_TOKEN="))
+        .map(str::to_owned)
+}
+
 pub fn tree_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];

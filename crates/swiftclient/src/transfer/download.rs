@@ -780,6 +780,10 @@ impl Sink {
 
     /// Completes the object: flush; for a file: fsync, mtime, rename into place.
     async fn finish(self, plan: &Plan, headers: &Headers) -> crate::Result<()> {
+        let mtime = (!plan.opts.ignore_mtime)
+            .then(|| parse_mtime(headers))
+            .flatten();
+        let fsync = plan.opts.fsync;
         match self {
             Sink::File {
                 mut tmp,
@@ -790,12 +794,7 @@ impl Sink {
                     .await
                     .map_err(|e| io_err("cannot write", &tmp.path, e))?;
                 let file = file.into_inner().into_std().await;
-                let mtime = (!plan.opts.ignore_mtime)
-                    .then(|| parse_mtime(headers))
-                    .flatten();
-                let fsync = plan.opts.fsync;
-                let tmp_path = tmp.path.clone();
-                let dest2 = dest.clone();
+                let (tmp_path, dest2) = (tmp.path.clone(), dest.clone());
                 run_blocking(move || complete_file(file, &tmp_path, &dest2, fsync, mtime))
                     .await
                     .map_err(|e| io_err("cannot complete", &dest, e))?;
@@ -807,34 +806,12 @@ impl Sink {
                 data,
                 dest,
             } => {
-                let mtime = (!plan.opts.ignore_mtime)
-                    .then(|| parse_mtime(headers))
-                    .flatten();
-                let fsync = plan.opts.fsync;
-                let tmp_path = tmp.path.clone();
-                let dest2 = dest.clone();
+                let (tmp_path, dest2) = (tmp.path.clone(), dest.clone());
                 // Armed before the file exists, so that a failure part-way removes it.
                 tmp.armed = true;
-                // Each step's error names the path it concerns, as the separate steps do.
-                run_blocking(move || {
-                    Ok((|| {
-                        if let Some(dir) = dest2.parent().filter(|d| !d.as_os_str().is_empty()) {
-                            std::fs::create_dir_all(dir)
-                                .map_err(|e| io_err("cannot create the directory", dir, e))?;
-                        }
-                        let mut file = std::fs::OpenOptions::new()
-                            .write(true)
-                            .create_new(true)
-                            .open(&tmp_path)
-                            .map_err(|e| io_err("cannot create", &tmp_path, e))?;
-                        std::io::Write::write_all(&mut file, &data)
-                            .map_err(|e| io_err("cannot write", &tmp_path, e))?;
-                        complete_file(file, &tmp_path, &dest2, fsync, mtime)
-                            .map_err(|e| io_err("cannot complete", &dest2, e))
-                    })())
-                })
-                .await
-                .map_err(|e| io_err("cannot complete", &dest, e))??;
+                run_blocking(move || Ok(write_small_file(&data, &tmp_path, &dest2, fsync, mtime)))
+                    .await
+                    .map_err(|e| io_err("cannot complete", &dest, e))??;
                 tmp.armed = false;
                 Ok(())
             }
@@ -845,6 +822,28 @@ impl Sink {
             Sink::Nothing => Ok(()),
         }
     }
+}
+
+/// Creates the temporary file of a small download whole and makes it the download; each
+/// step's error names the path it concerns, as the steps of a large download do.
+fn write_small_file(
+    data: &[u8],
+    tmp_path: &Path,
+    dest: &Path,
+    fsync: bool,
+    mtime: Option<SystemTime>,
+) -> crate::Result<()> {
+    if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| io_err("cannot create the directory", dir, e))?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(tmp_path)
+        .map_err(|e| io_err("cannot create", tmp_path, e))?;
+    std::io::Write::write_all(&mut file, data).map_err(|e| io_err("cannot write", tmp_path, e))?;
+    complete_file(file, tmp_path, dest, fsync, mtime)
+        .map_err(|e| io_err("cannot complete", dest, e))
 }
 
 /// Makes a written temporary file the download: fsync (when asked), mtime, rename, and the
@@ -957,13 +956,14 @@ async fn stream_object(
     res.verification = match check {
         Check::Md5(etag) => {
             // Without our own hasher the body compared the MD5 already (an error otherwise).
-            let got = md5.map_or_else(|| etag.clone(), |h| hex(&h.finalize()));
-            if !got.eq_ignore_ascii_case(&etag) {
-                return Err(integrity(
-                    &shown(path, name),
-                    format!("md5sum != etag, {got} != {etag}"),
-                    &headers,
-                ));
+            if let Some(got) = md5.map(|h| hex(&h.finalize())) {
+                if !got.eq_ignore_ascii_case(&etag) {
+                    return Err(integrity(
+                        &shown(path, name),
+                        format!("md5sum != etag, {got} != {etag}"),
+                        &headers,
+                    ));
+                }
             }
             Verification::Md5
         }

@@ -38,6 +38,7 @@ type ByteStream = Pin<Box<dyn Stream<Item = io::Result<Bytes>> + Send>>;
 /// The chunk size of file segments uploaded in parallel (a plain upload reads 256 KiB at a
 /// time): 8 segments in flight hold 8 x 3 x 64 KiB of data, not 8 x 6 x 256 KiB.
 const SEGMENT_CHUNK_SIZE: usize = 64 * 1024;
+
 /// Options of [`Transfer::upload`] (python-swiftclient's upload options).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -905,7 +906,7 @@ async fn store_sized(
     let new = match seg {
         None => {
             let body = match source {
-                SegSource::File(p) => Body::file_range(open_std(&p).await?, 0, size),
+                SegSource::File(p) => Body::file_range(open_std(&p)?, 0, size),
                 SegSource::Bytes(b) => Body::from(b),
             };
             let resp = put(ctx, &plan.container, name, body, headers, None).await?;
@@ -940,7 +941,8 @@ async fn finish_large(
     Ok(new)
 }
 
-async fn open_std(path: &Path) -> crate::Result<std::fs::File> {
+/// Opens a local file in place (a quick system call: see `upload_file`).
+fn open_std(path: &Path) -> crate::Result<std::fs::File> {
     std::fs::File::open(path).map_err(|e| io_error("cannot open", path, e))
 }
 
@@ -1047,12 +1049,8 @@ async fn upload_fixed_segments(
             let body = match source {
                 // Segments go up side by side: smaller chunks keep the memory of their
                 // read-ahead (two chunks each) small in total.
-                SegSource::File(path) => match open_std(&path).await {
-                    Ok(f) => {
-                        Ok(Body::file_range(f, start, len).with_chunk_size(SEGMENT_CHUNK_SIZE))
-                    }
-                    Err(e) => Err(e),
-                },
+                SegSource::File(path) => open_std(&path)
+                    .map(|f| Body::file_range(f, start, len).with_chunk_size(SEGMENT_CHUNK_SIZE)),
                 SegSource::Bytes(b) => {
                     let (a, z) = (
                         usize::try_from(start).unwrap_or(usize::MAX),
