@@ -292,8 +292,9 @@ pub fn settings(ns: &Namespace) -> Settings {
     s.os_key = opt(ns, "os_key").map(PathBuf::from);
     s.insecure = ns.truthy("insecure");
     if let Val::Float(t) = ns.get("timeout") {
-        if t.is_finite() && *t > 0.0 {
-            s.timeout = Some(Duration::from_secs_f64(*t));
+        if *t > 0.0 {
+            // past what a Duration holds (`--timeout 1e20`): no timeout, as good as infinite
+            s.timeout = Duration::try_from_secs_f64(*t).ok();
         }
     }
     s.retries = Some(u32::try_from(ns.int("retries").max(0)).unwrap_or(u32::MAX));
@@ -304,7 +305,8 @@ pub fn settings(ns: &Namespace) -> Settings {
 pub struct Conn {
     /// The connection.
     pub conn: Connection,
-    cache: Option<(PathBuf, String, Option<Secret>)>,
+    /// The cache file, the identity of these credentials, the token read from it.
+    cache: Option<(PathBuf, Vec<u8>, Option<Secret>)>,
 }
 
 impl Conn {
@@ -322,7 +324,7 @@ impl Conn {
         let mut cache = None;
         if let Some(path) = token_cache_path(ns) {
             if !preauthenticated(ns) && s.auth.is_some() {
-                let key = cache_key(&s);
+                let key = cache_identity(&s);
                 let cached = read_cache(&path, &key);
                 let mut token = None;
                 if let Some((url, tok)) = cached {
@@ -348,7 +350,9 @@ impl Conn {
         if old.as_ref() == Some(&token) {
             return;
         }
-        let _ = write_cache(path, key, &url, &token);
+        if let Err(e) = write_cache(path, key, &url, &token) {
+            tracing::warn!(target: "swiftclient", "token cache {}: {e}", path.display());
+        }
     }
 }
 
@@ -392,11 +396,11 @@ pub fn token_cache_path(ns: &Namespace) -> Option<PathBuf> {
     }
 }
 
-/// A digest of everything that decides which token authentication yields (the password
-/// included, so a changed password never reuses an old token). Only the digest is stored.
-fn cache_key(s: &Settings) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
+/// Everything that decides which token authentication yields, the password included (so
+/// a changed password never reuses an old token), as one byte string. Only an HMAC of it
+/// under the cache file's random salt is stored: without the salt (which lives in the
+/// private file), nobody can test password guesses against a key.
+fn cache_identity(s: &Settings) -> Vec<u8> {
     let parts = [
         s.auth.clone(),
         s.auth_version.clone(),
@@ -421,76 +425,168 @@ fn cache_key(s: &Settings) -> String {
         s.os_endpoint_type.clone(),
         s.os_storage_url.clone(),
     ];
+    let mut out = Vec::new();
     for p in parts {
-        h.update(p.unwrap_or_default().as_bytes());
-        h.update([0u8]);
+        let p = p.unwrap_or_default();
+        out.extend_from_slice(&(p.len() as u64).to_be_bytes());
+        out.extend_from_slice(p.as_bytes());
     }
-    h.finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>()
+    out
+}
+
+/// The key of an entry: HMAC-SHA256 of the identity under the file's salt, in hex.
+fn cache_key(salt: &str, identity: &[u8]) -> String {
+    use hmac::{KeyInit, Mac};
+    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(salt.as_bytes()) else {
+        return String::new();
+    };
+    mac.update(identity);
+    hex(&mac.finalize().into_bytes())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `n` random bytes from the kernel, in hex.
+fn random_hex(n: usize) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut buf = vec![0u8; n];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut buf)?;
+    Ok(hex(&buf))
 }
 
 /// How long a cached token is used at most (a 401 makes us authenticate again sooner).
 const CACHE_MAX_AGE: Duration = Duration::from_secs(12 * 3600);
 
-fn read_cache(path: &Path, key: &str) -> Option<(String, Secret)> {
+/// Our user id: the owner of `/proc/self` is the process's effective uid.
+fn my_uid() -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").ok().map(|m| m.uid())
+}
+
+/// Whether `path` (not followed if a link) is ours and nobody else may write it: a cache
+/// in a directory others can write could be swapped for theirs.
+fn private_to_me(path: &Path, dir: bool) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(m) = std::fs::symlink_metadata(path) else {
+        return false;
+    };
+    let kind_ok = if dir { m.is_dir() } else { m.is_file() };
+    let others = if dir { 0o022 } else { 0o077 };
+    kind_ok && Some(m.uid()) == my_uid() && m.mode() & others == 0
+}
+
+fn cache_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
+/// The cache document, if the file and its directory are private to us and it parses:
+/// `{"salt": hex, "entries": {key: {"url", "token", "saved"}}}`.
+fn load_cache(path: &Path) -> Option<serde_json::Map<String, serde_json::Value>> {
+    if !private_to_me(cache_dir(path), true) || !private_to_me(path, false) {
+        return None;
+    }
     let text = std::fs::read_to_string(path).ok()?;
-    let doc: serde_json::Value = serde_json::from_str(&text).ok()?;
-    let entry = doc.get(key)?;
+    match serde_json::from_str(&text).ok()? {
+        serde_json::Value::Object(doc) if doc.get("salt").is_some_and(|s| s.is_string()) => {
+            Some(doc)
+        }
+        _ => None,
+    }
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn read_cache(path: &Path, identity: &[u8]) -> Option<(String, Secret)> {
+    let doc = load_cache(path)?;
+    let key = cache_key(doc.get("salt")?.as_str()?, identity);
+    let entry = doc.get("entries")?.get(&key)?;
     let url = entry.get("url")?.as_str()?.to_owned();
     let token = entry.get("token")?.as_str()?.to_owned();
     let saved = entry.get("saved")?.as_u64()?;
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    if now.saturating_sub(saved) > CACHE_MAX_AGE.as_secs() {
+    if now_secs().saturating_sub(saved) > CACHE_MAX_AGE.as_secs() {
         return None;
     }
     Some((url, Secret::new(token)))
 }
 
-fn write_cache(path: &Path, key: &str, url: &str, token: &Secret) -> std::io::Result<()> {
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    if !dir.as_os_str().is_empty() && !dir.exists() {
+fn write_cache(path: &Path, identity: &[u8], url: &str, token: &Secret) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    let dir = cache_dir(path);
+    if std::fs::symlink_metadata(dir).is_err() {
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(dir)?;
     }
-    let mut doc: serde_json::Map<String, serde_json::Value> = std::fs::read_to_string(path)
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default();
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    if !private_to_me(dir, true) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            format!(
+                "{} is not a directory private to this user: the token cache is not used",
+                dir.display()
+            ),
+        ));
+    }
+    let exists = std::fs::symlink_metadata(path).is_ok();
+    if exists && !private_to_me(path, false) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            format!(
+                "{} is not a file private to this user: the token cache is not used",
+                path.display()
+            ),
+        ));
+    }
+    let mut doc = load_cache(path).unwrap_or_default();
+    let salt = match doc.get("salt").and_then(|s| s.as_str()) {
+        Some(s) => s.to_owned(),
+        None => {
+            doc.clear();
+            random_hex(32)?
+        }
+    };
+    let now = now_secs();
+    let mut entries = match doc.remove("entries") {
+        Some(serde_json::Value::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    };
     // Drop entries too old to be used.
-    doc.retain(|_, v| {
+    entries.retain(|_, v| {
         v.get("saved")
             .and_then(serde_json::Value::as_u64)
             .is_some_and(|s| now.saturating_sub(s) <= CACHE_MAX_AGE.as_secs())
     });
-    doc.insert(
-        key.to_owned(),
+    entries.insert(
+        cache_key(&salt, identity),
         serde_json::json!({"url": url, "token": token.expose(), "saved": now}),
     );
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    {
+    let doc = serde_json::json!({"salt": salt, "entries": entries});
+    // A new file under a name nobody can guess, never an existing one or a link: O_EXCL.
+    let tmp = dir.join(format!(".tokens.{}.tmp", random_hex(8)?));
+    let written = (|| {
         let mut f = std::fs::OpenOptions::new()
             .write(true)
-            .create(true)
-            .truncate(true)
+            .create_new(true)
             .mode(0o600)
             .open(&tmp)?;
-        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        f.write_all(serde_json::Value::Object(doc).to_string().as_bytes())?;
+        f.write_all(doc.to_string().as_bytes())?;
         f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
     }
-    std::fs::rename(&tmp, path)
+    written
 }
 
 /// The warning `--insecure` gets when it matters (an https URL): TLS verification is on by

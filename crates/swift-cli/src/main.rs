@@ -167,20 +167,31 @@ fn run_with(argv: &[String], env: &dyn Env) -> i32 {
             return 1;
         }
     };
+    // Ctrl-C drops the command: its job is cancelled, and dropping the runtime below drops
+    // every task with it, whose guards remove their temporary files. Only then do we exit 2.
     let result = rt.block_on(async {
-        tokio::spawn(async {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                write_stderr(" Aborted\n");
-                std::process::exit(2);
-            }
-        });
-        cmd::dispatch(ctx).await
+        tokio::select! {
+            r = cmd::dispatch(ctx) => Some(r),
+            _ = interrupted() => None,
+        }
     });
+    let Some(result) = result else {
+        write_stderr(" Aborted\n");
+        rt.shutdown_timeout(std::time::Duration::from_secs(5));
+        return 2;
+    };
     if let Err(e) = result {
         errors::report(&out, e);
     }
     rt.shutdown_background();
     exit_status(&out)
+}
+
+/// Resolves on Ctrl-C (SIGINT); never, when the signal cannot be watched.
+async fn interrupted() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }
 
 fn exit_status(out: &Output) -> i32 {

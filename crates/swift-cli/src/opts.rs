@@ -318,6 +318,8 @@ pub fn add_command_options(p: &mut Parser, cmd: &str) {
                 Val::Bool(true),
             ));
             p.add(flag(&["--ignore-mtime"], "ignore_mtime"));
+            // Ours: follow links in the output tree that lead out of it (off by default).
+            p.add(flag(&["--follow-symlinks"], "follow_symlinks").exact());
         }
         "list" => {
             p.add(flag(&["-l", "--long"], "long"));

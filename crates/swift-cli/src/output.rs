@@ -10,6 +10,28 @@ use std::sync::Mutex;
 
 use crate::progress::Bar;
 
+/// `text` with the control characters that could rewrite the terminal (escape sequences,
+/// carriage returns, backspaces, ...) escaped as `\u{1b}`; newlines and tabs, which our own
+/// lines use, stay. Names and server replies end up in these lines: a planted object name
+/// must not clear the screen or fake a line.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if unsafe_char(c) {
+                    format!("\\u{{{:x}}}", c as u32)
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
 /// The output channels of one command.
 #[derive(Default)]
 pub struct Output {
@@ -39,6 +61,7 @@ impl Output {
 
     /// Prints a line on stdout.
     pub fn print(&self, msg: &str) {
+        let msg = terminal_safe(msg);
         self.with_bar_cleared(|| {
             let mut out = std::io::stdout().lock();
             let _ = out.write_all(msg.as_bytes());
@@ -78,6 +101,7 @@ impl Output {
     }
 
     fn stderr_line(&self, msg: &str) {
+        let msg = terminal_safe(msg);
         self.with_bar_cleared(|| {
             let mut err = std::io::stderr().lock();
             let _ = err.write_all(msg.as_bytes());
@@ -124,5 +148,17 @@ impl Output {
             f(b);
             b.redraw();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::terminal_safe;
+
+    #[test]
+    fn escapes_what_rewrites_a_terminal() {
+        assert_eq!(terminal_safe("a b\tc\nd"), "a b\tc\nd");
+        assert_eq!(terminal_safe("x\u{1b}[2J\ry"), "x\\u{1b}[2J\\u{d}y");
+        assert_eq!(terminal_safe("\u{9b}31m"), "\\u{9b}31m");
     }
 }

@@ -101,9 +101,15 @@ fn token_cache_is_private_reused_and_refreshed() {
     );
     // A token the cluster refuses (401) is replaced after one new authentication.
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let key = doc.as_object().unwrap().keys().next().unwrap().clone();
+    let key = doc["entries"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
     let mut doc2 = doc.clone();
-    doc2[&key]["token"] = serde_json::Value::String("AUTH_tkrevoked".into());
+    doc2["entries"][&key]["token"] = serde_json::Value::String("AUTH_tkrevoked".into());
     std::fs::write(&cache, doc2.to_string()).unwrap();
     let o = cli.run_ours(&["--debug", "stat", &c]);
     assert_eq!(auth_requests(&o), 1, "{}", o.stderr);

@@ -14,7 +14,7 @@ use crate::headers::Headers;
 use crate::path::Target;
 use crate::response::Response;
 use crate::secret::Secret;
-use crate::transport::{read_limited, reason_of, Call, Outcome, Session};
+use crate::transport::{read_capped, read_limited, reason_of, Call, Outcome, Session, BODY_LIMIT};
 
 /// A connection to a Swift cluster: python-swiftclient's `Connection`, async.
 ///
@@ -180,25 +180,18 @@ pub(crate) async fn finish(
         headers,
         ..
     } = out;
-    let body = read_body(response)
-        .await
-        .map_err(|e| Error::transport("reading the response failed", method.as_str(), &url, e))?;
+    let body = read_capped(
+        response,
+        BODY_LIMIT,
+        "reading the response failed",
+        method.as_str(),
+        &url,
+    )
+    .await?;
     Ok((
         (Response::new(status, reason, headers, attempts), body),
         sent_md5,
     ))
-}
-
-/// Reads a (small) body into one buffer sized by its `Content-Length`, letting go of each
-/// chunk as it is copied: collecting the chunks first would keep the HTTP client's read
-/// buffers alive (a 10,000-entry listing page: ~1.5 MB of JSON pinning several times that).
-async fn read_body(mut response: reqwest::Response) -> reqwest::Result<Bytes> {
-    let announced = response.content_length().unwrap_or(0).min(16 << 20);
-    let mut buf = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
-    while let Some(chunk) = response.chunk().await? {
-        buf.extend_from_slice(&chunk);
-    }
-    Ok(Bytes::from(buf))
 }
 
 /// The authenticator the configuration asks for.

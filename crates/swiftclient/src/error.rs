@@ -58,6 +58,8 @@ pub enum Kind {
     Io,
     /// The overall retry deadline passed.
     Deadline,
+    /// A bug of this library: a task panicked. Its item failed; the job goes on.
+    Internal,
 }
 
 impl Error {
@@ -76,6 +78,20 @@ impl Error {
                 source: None,
             }),
         }
+    }
+
+    /// A panicked task, as the failure of its item.
+    pub(crate) fn panicked(payload: &(dyn std::any::Any + Send)) -> Self {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "(no message)".to_owned());
+        tracing::error!(target: "swiftclient", "a transfer task panicked: {what}");
+        Self::new(
+            Kind::Internal,
+            format!("internal error (a bug of swiftclient, please report it): {what}"),
+        )
     }
 
     pub(crate) fn invalid_name(msg: impl Into<String>) -> Self {
@@ -107,16 +123,18 @@ impl Error {
         e
     }
 
+    /// A transport failure. The HTTP client's error loses its copy of the URL (which would
+    /// show a `user:password@` in full); the scrubbed one is ours.
     pub(crate) fn transport(
         msg: impl Into<String>,
         method: &str,
         url: &str,
-        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+        source: reqwest::Error,
     ) -> Self {
         let mut e = Self::new(Kind::Transport, msg);
         e.inner.method = Some(method.to_owned());
         e.inner.url = Some(scrub_url(url));
-        e.inner.source = Some(source.into());
+        e.inner.source = Some(Box::new(source.without_url()));
         e
     }
 
@@ -282,6 +300,11 @@ impl Error {
         self.inner.kind == Kind::Deadline
     }
 
+    /// A task of the library panicked (a bug); its item failed.
+    pub fn is_internal(&self) -> bool {
+        self.inner.kind == Kind::Internal
+    }
+
     fn find_reqwest(&self) -> Option<&reqwest::Error> {
         let mut cur: Option<&(dyn std::error::Error + 'static)> = self
             .inner
@@ -341,8 +364,18 @@ impl Error {
     }
 }
 
-/// Removes secrets from a URL before it goes into an error or a log line.
+/// Removes secrets from a URL before it goes into an error or a log line: `user:password@`
+/// and temp URL signatures.
 pub(crate) fn scrub_url(url: &str) -> String {
+    let stripped;
+    let mut url = url;
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        if let Some(at) = rest[..authority_end].rfind('@') {
+            stripped = format!("{scheme}://{}", &rest[at + 1..]);
+            url = &stripped;
+        }
+    }
     let Some((base, query)) = url.split_once('?') else {
         return url.to_owned();
     };
@@ -447,6 +480,17 @@ impl From<std::io::Error> for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_lose_their_credentials() {
+        assert_eq!(
+            scrub_url("https://alice:s3cret@h.example:8080/v1/A/c/o@x?temp_url_sig=abc&a=1"),
+            "https://h.example:8080/v1/A/c/o@x?temp_url_sig=...&a=1"
+        );
+        assert_eq!(scrub_url("http://tok@h/x"), "http://h/x");
+        assert_eq!(scrub_url("http://h/a@b"), "http://h/a@b");
+        assert_eq!(scrub_url("not a url"), "not a url");
+    }
 
     #[test]
     fn display_like_client_exception() {

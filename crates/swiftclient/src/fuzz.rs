@@ -125,4 +125,46 @@ proptest! {
         let text = e.to_string();
         prop_assert!(!text.contains("secret"));
     }
+
+    // Numbers anyone can plant (X-Object-Meta-Mtime, X-Timestamp, Retry-After,
+    // X-Auth-Token-Expires): any text, any float, never a panic.
+    #[test]
+    fn planted_numbers_never_panic(
+        text in prop_oneof![
+            ".{0,30}",
+            "-?[0-9]{0,40}(\\.[0-9]{0,20})?(e[+-]?[0-9]{1,4})?",
+            Just("1e20".to_owned()), Just("NaN".to_owned()), Just("-inf".to_owned()),
+        ],
+        f in any::<f64>(),
+    ) {
+        let _ = crate::numbers::parse_epoch_secs(&text);
+        let _ = crate::numbers::epoch_secs(f);
+        let _ = crate::numbers::from_now(f);
+        let _ = crate::numbers::secs_to_duration(f);
+        let _ = crate::transport::retry::parse_retry_after(&text);
+        let mut h = Headers::new();
+        h.append_raw("X-Timestamp", &text);
+        h.append_raw("X-Object-Meta-Mtime", &text);
+        let _ = h.timestamp();
+        let mut b = crate::transport::retry::Backoff::new(&crate::RetryConfig::default());
+        let sleep = b.next_sleep(crate::transport::retry::parse_retry_after(&text));
+        prop_assert!(sleep <= std::time::Duration::from_secs(64));
+        let _ = crate::auth::keystone::parse_iso8601(&text);
+    }
+
+    // Whatever the name, the URL built for it reaches exactly that name's path.
+    #[test]
+    fn every_object_name_reaches_its_own_path(
+        parts in prop::collection::vec(prop_oneof![
+            Just(".".to_owned()), Just("..".to_owned()), Just("".to_owned()),
+            "[a-z.%]{1,4}", "\\PC{1,4}",
+        ], 1..6),
+    ) {
+        let name = parts.join("/");
+        if let Ok(t) = crate::path::Target::object("c", &name) {
+            let url = t.url("http://h/v1/AUTH_a", "");
+            let sent = reqwest::Url::parse(&url).map(|u| u.path().to_owned());
+            prop_assert!(sent.is_ok_and(|p| crate::path::check_sent_path("/v1/AUTH_a", &t, &p)), "{name:?}: {url}");
+        }
+    }
 }

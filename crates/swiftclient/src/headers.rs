@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use crate::path::unquote_lossless;
 use crate::secret::{is_sensitive_header, redact};
@@ -122,11 +122,7 @@ impl Headers {
 
     /// `X-Timestamp` (seconds since the epoch, as Swift records the write).
     pub fn timestamp(&self) -> Option<SystemTime> {
-        let secs: f64 = self.parse("x-timestamp")?;
-        if !secs.is_finite() || secs < 0.0 {
-            return None;
-        }
-        SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs_f64(secs))
+        crate::numbers::parse_epoch_secs(self.get("x-timestamp")?)
     }
 
     /// `X-Trans-Id`, else `X-Openstack-Request-Id`.

@@ -48,6 +48,8 @@ mod error;
 mod fuzz;
 mod headers;
 mod listing;
+mod localfs;
+mod numbers;
 mod object;
 mod options;
 pub mod path;

@@ -232,23 +232,43 @@ pub(crate) fn page_query(opts: &ListOptions, container: bool) -> String {
     q
 }
 
-/// Moves `opts` past the last entry of a page. A page that ends where the previous one did
-/// (a misbehaving server) is an error rather than an endless loop.
+/// Moves `opts` past the last entry of a page. Each page must end strictly after the one
+/// before in listing order (names in byte order; before it with `reverse`; versions of one
+/// name may share it): a server whose pages repeat or cycle (A, B, A, B) gets an error, not
+/// an endless loop.
 pub(crate) fn advance<T: Entry>(opts: &mut ListOptions, last: &T) -> crate::Result<()> {
-    let marker = Some(last.marker().to_owned());
+    let next = last.marker();
     let version = last.version().map(str::to_owned);
-    if opts.marker == marker && opts.version_marker == version {
-        return Err(Error::new(
-            Kind::Decode,
-            format!(
-                "the listing does not advance: the page after marker {:?} ends with it again",
-                last.marker()
-            ),
-        ));
+    if let Some(prev) = opts.marker.as_deref().filter(|m| !m.is_empty()) {
+        let forward = if is_reverse(opts) {
+            next < prev
+        } else {
+            next > prev
+        };
+        let same_name_new_version =
+            next == prev && version.is_some() && opts.version_marker != version;
+        if !forward && !same_name_new_version {
+            return Err(Error::new(
+                Kind::Decode,
+                format!(
+                    "the listing does not advance: the page after marker {prev:?} ends with {next:?}"
+                ),
+            ));
+        }
     }
-    opts.marker = marker;
+    opts.marker = Some(next.to_owned());
     opts.version_marker = version;
     Ok(())
+}
+
+/// True when the listing's extra query asks for `reverse` order.
+fn is_reverse(opts: &ListOptions) -> bool {
+    opts.query_string.as_deref().is_some_and(|q| {
+        q.trim_start_matches('?').split('&').any(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            k == "reverse" && crate::config_true_value(v)
+        })
+    })
 }
 
 #[cfg(test)]
@@ -285,5 +305,40 @@ mod tests {
         assert!(v[1].subdir && v[1].name == "d/");
         let bad: crate::Result<Vec<ObjectEntry>> = parse_page(b"{\"oops\":1}", "container");
         assert!(bad.is_err());
+    }
+
+    fn entry(name: &str, version: Option<&str>) -> ObjectEntry {
+        let mut json = serde_json::json!({ "name": name });
+        if let Some(v) = version {
+            json["version_id"] = v.into();
+        }
+        let raw = RawValue::from_string(json.to_string()).map_err(|e| e.to_string());
+        raw.and_then(ObjectEntry::from_json)
+            .unwrap_or_else(|e| panic!("entry {name}: {e}"))
+    }
+
+    #[test]
+    fn markers_must_advance() {
+        let mut o = ListOptions::new();
+        assert!(advance(&mut o, &entry("b", None)).is_ok());
+        assert!(advance(&mut o, &entry("d", None)).is_ok());
+        // a cycle back to an earlier name, and a page that ends where the last did
+        assert!(advance(&mut o, &entry("b", None)).is_err());
+        assert!(advance(&mut o, &entry("d", None)).is_err());
+        assert_eq!(o.marker.as_deref(), Some("d"));
+        // byte order: "é" (0xC3..) sorts after "z"
+        assert!(advance(&mut o, &entry("z", None)).is_ok());
+        assert!(advance(&mut o, &entry("\u{e9}", None)).is_ok());
+        // reverse listings go down
+        let mut r = ListOptions::new().query_string("reverse=on");
+        assert!(advance(&mut r, &entry("m", None)).is_ok());
+        assert!(advance(&mut r, &entry("c", None)).is_ok());
+        assert!(advance(&mut r, &entry("x", None)).is_err());
+        // versions of one name share it, each version once
+        let mut v = ListOptions::new().query_string("versions");
+        assert!(advance(&mut v, &entry("a", Some("3"))).is_ok());
+        assert!(advance(&mut v, &entry("a", Some("2"))).is_ok());
+        assert!(advance(&mut v, &entry("a", Some("2"))).is_err());
+        assert!(advance(&mut v, &entry("b", Some("9"))).is_ok());
     }
 }

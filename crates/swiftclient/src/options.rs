@@ -126,6 +126,25 @@ impl ListOptions {
         self
     }
 
+    /// Moves `marker` (and `version_marker`) past `last`, the last entry of a page, for the
+    /// next page. A page must end strictly after the one before (before it with `reverse`):
+    /// a server whose pages repeat or cycle gets an error here, never an endless loop.
+    ///
+    /// ```
+    /// # fn page(conn: &swiftclient::blocking::Connection) -> swiftclient::Result<()> {
+    /// let mut opts = swiftclient::ListOptions::new().limit(100);
+    /// loop {
+    ///     let page = conn.get_container("c", &opts)?.entries;
+    ///     let Some(last) = page.last() else { break };
+    ///     // ... use the page ...
+    ///     opts.advance(last)?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn advance<T: crate::Entry>(&mut self, last: &T) -> crate::Result<()> {
+        crate::listing::advance(self, last)
+    }
+
     /// Adds a header.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.set(name, value);

@@ -26,6 +26,24 @@ pub fn quote(s: &str) -> String {
     utf8_percent_encode(s, PATH_SAFE).to_string()
 }
 
+/// `s` with control characters (C0, DEL, C1) escaped as `\u{..}`: for names from the
+/// cluster shown on a terminal or in a log, where a planted `\x1b]...` or `\r` would
+/// otherwise rewrite what the user sees. Everything else (backslashes too) is left as is.
+pub fn escape_controls(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Percent-decodes `s` when the result is valid UTF-8; otherwise returns `s` unchanged.
 pub fn unquote_lossless(s: &str) -> String {
     match percent_decode_str(s).decode_utf8() {
@@ -42,6 +60,13 @@ pub fn check_container(name: &str) -> Result<(), Error> {
     if name.contains('/') {
         return Err(Error::invalid_name(format!(
             "container name {name:?} must not contain '/'"
+        )));
+    }
+    if name == "." || name == ".." {
+        // A URL path segment of dots means "this" or "the parent" to every URL parser: no
+        // request could reach such a container, only the account or another path.
+        return Err(Error::invalid_name(format!(
+            "container name {name:?} cannot be addressed in a URL"
         )));
     }
     if name.len() > MAX_CONTAINER_NAME_LENGTH {
@@ -90,17 +115,31 @@ impl Target {
 
     /// The full URL for this target under `storage_url`, with an optional raw query string.
     pub(crate) fn url(&self, storage_url: &str, query: &str) -> String {
-        let base = storage_url.trim_end_matches('/');
-        let mut url = match self {
-            Target::Account => base.to_owned(),
-            Target::Container(c) => format!("{base}/{}", quote(c)),
-            Target::Object(c, o) => format!("{base}/{}/{}", quote(c), quote(o)),
-        };
+        let mut url = storage_url.trim_end_matches('/').to_owned();
+        url.push_str(&self.path_suffix());
         if !query.is_empty() {
             url.push('?');
             url.push_str(query);
         }
         url
+    }
+
+    /// What follows the storage URL's path: `/container` or `/container/object`, quoted.
+    ///
+    /// An object name with a `.` or `..` segment (`x/../../other/o`) would be folded away by
+    /// any URL parser (reqwest's included, and `%2E%2E` too), sending the request to another
+    /// object. Swift decodes `%2F` to `/` before it splits the path, so for such names the
+    /// slashes after the account are sent as `%2F`: the URL has no dot segment left, and
+    /// the server still sees the exact name.
+    pub(crate) fn path_suffix(&self) -> String {
+        match self {
+            Target::Account => String::new(),
+            Target::Container(c) => format!("/{}", quote(c)),
+            Target::Object(c, o) if has_dot_segment(o) => {
+                format!("/{}%2F{}", quote(c), quote(o).replace('/', "%2F"))
+            }
+            Target::Object(c, o) => format!("/{}/{}", quote(c), quote(o)),
+        }
     }
 
     /// "container/object" for messages.
@@ -111,6 +150,23 @@ impl Target {
             Target::Object(c, o) => format!("{c}/{o}"),
         }
     }
+}
+
+/// True when a `/`-separated segment of `name` is `.` or `..`.
+pub(crate) fn has_dot_segment(name: &str) -> bool {
+    name.split('/').any(|seg| seg == "." || seg == "..")
+}
+
+/// The last guard before a request leaves: `sent_path` (the path of the URL as the HTTP
+/// client parsed it) must be the storage URL's path followed by the target's own suffix,
+/// byte for byte. Whatever a URL parser might normalise, no request reaches another path.
+pub(crate) fn check_sent_path(storage_path: &str, target: &Target, sent_path: &str) -> bool {
+    let suffix = target.path_suffix();
+    let base = storage_path.trim_end_matches('/');
+    if suffix.is_empty() {
+        return sent_path.trim_end_matches('/') == base;
+    }
+    sent_path.strip_prefix(base) == Some(suffix.as_str())
 }
 
 /// Builds a query string from `(key, value)` pairs, quoting values with [`quote`].
@@ -157,6 +213,13 @@ mod tests {
     }
 
     #[test]
+    fn controls_are_escaped() {
+        assert_eq!(escape_controls("plain/ü"), "plain/ü");
+        assert_eq!(escape_controls("a\rb\x1b[2Jc"), "a\\u{d}b\\u{1b}[2Jc");
+        assert_eq!(escape_controls("x\u{85}\u{7f}\\"), "x\\u{85}\\u{7f}\\");
+    }
+
+    #[test]
     fn unquote_keeps_invalid_utf8() {
         assert_eq!(unquote_lossless("t%c3%a9st"), "t\u{e9}st");
         assert_eq!(unquote_lossless("%ff"), "%ff");
@@ -169,6 +232,9 @@ mod tests {
         assert!(check_container("a/b").is_err());
         assert!(check_container(&"c".repeat(257)).is_err());
         assert!(check_container(&"c".repeat(256)).is_ok());
+        assert!(check_container("..").is_err());
+        assert!(check_container(".").is_err());
+        assert!(check_container("...").is_ok());
         assert!(check_object("").is_err());
         assert!(check_object(&"o".repeat(1025)).is_err());
         assert!(check_object("dir/sub/o b").is_ok());
@@ -182,6 +248,58 @@ mod tests {
             "http://h/v1/AUTH_t/c%20d/o/%C3%A9?x=1"
         );
         assert_eq!(Target::Account.url("http://h/v1/A", ""), "http://h/v1/A");
+    }
+
+    #[test]
+    fn dot_segments_are_sent_as_one_segment() {
+        let url = |o: &str| {
+            Target::object("shared", o)
+                .map(|t| t.url("http://h/v1/A", ""))
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            url("x/../../other/precious"),
+            "http://h/v1/A/shared%2Fx%2F..%2F..%2Fother%2Fprecious"
+        );
+        assert_eq!(url(".."), "http://h/v1/A/shared%2F..");
+        assert_eq!(url("./a"), "http://h/v1/A/shared%2F.%2Fa");
+        assert_eq!(url("a/b."), "http://h/v1/A/shared/a/b.");
+        assert_eq!(url("a/.../b"), "http://h/v1/A/shared/a/.../b");
+        for name in [
+            "x/../../other/precious",
+            "..",
+            ".",
+            "a/./b",
+            "a/..",
+            "../x",
+            "a//../b",
+        ] {
+            let u = url(name);
+            let parsed = reqwest::Url::parse(&u).map(|u| u.path().to_owned());
+            let t = Target::object("shared", name).unwrap_or(Target::Account);
+            assert!(
+                parsed
+                    .as_deref()
+                    .is_ok_and(|p| check_sent_path("/v1/A", &t, p)),
+                "{name}: {u} parsed as {parsed:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_sent_path_guard_catches_folding() {
+        let t = Target::Object("shared".into(), "x/../../other/precious".into());
+        // What a URL parser makes of the unprotected form:
+        assert!(!check_sent_path("/v1/A", &t, "/v1/A/other/precious"));
+        assert!(check_sent_path(
+            "/v1/A/",
+            &t,
+            "/v1/A/shared%2Fx%2F..%2F..%2Fother%2Fprecious"
+        ));
+        assert!(check_sent_path("/v1/A", &Target::Account, "/v1/A/"));
+        assert!(!check_sent_path("/v1/A", &Target::Account, "/v1"));
+        let c = Target::Container("c".into());
+        assert!(!check_sent_path("/v1/A", &c, "/v1/A/c/"));
     }
 
     #[test]

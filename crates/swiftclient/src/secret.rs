@@ -70,6 +70,11 @@ pub const SENSITIVE_HEADERS: &[&str] = &[
     "x-container-meta-temp-url-key-2",
     "x-subject-token",
     "set-cookie",
+    "cookie",
+    "authorization",
+    "proxy-authorization",
+    "x-container-sync-key",
+    "x-auth-new-key",
 ];
 
 /// True when a header of this name carries a secret.
@@ -96,5 +101,14 @@ mod tests {
         assert!(is_sensitive_header("X-Auth-Token"));
         assert!(is_sensitive_header("x-container-meta-temp-url-key-2"));
         assert!(!is_sensitive_header("x-object-meta-color"));
+        for h in [
+            "Authorization",
+            "proxy-authorization",
+            "Cookie",
+            "X-Container-Sync-Key",
+            "x-auth-new-key",
+        ] {
+            assert!(is_sensitive_header(h), "{h}");
+        }
     }
 }

@@ -101,33 +101,21 @@ pub async fn run(ctx: Ctx<'_>) -> CmdResult {
     opts.version_id = ns.str("version_id").map(str::to_owned);
     opts.ignore_mtime = ns.truthy("ignore_mtime");
     opts.out_directory = ns.nonempty("out_directory").map(Into::into);
+    opts.follow_symlinks = ns.truthy("follow_symlinks");
     opts.target = if to_stdout {
         DownloadTarget::Stdout
     } else if ns.truthy("no_download") {
         DownloadTarget::Discard
     } else if let Some(f) = &out_file {
         if is_special(f) {
-            // A device, FIFO or symbolic link (`-o /dev/stdout`, `-o /dev/null`): written
-            // through, as python's open() does; the engine would replace it with a file.
-            match tokio::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .open(f)
-                .await
-            {
-                Ok(file) => DownloadTarget::writer(file).0,
-                Err(e) => {
-                    let object = args.get(1).map(String::as_str).unwrap_or("");
-                    ctx.out.error(&format!(
-                        "Error downloading object '{}/{object}': {}\nFailed Transaction ID: unknown",
-                        args.first().map(String::as_str).unwrap_or(""),
-                        py_os_error(&e, f)
-                    ));
-                    return Err(CliError::Reported);
-                }
-            }
+            // A device or FIFO (`-o /dev/stdout`, `-o /dev/null`), or a link to one: written
+            // through, as python's open() does (the engine would refuse to replace it), but
+            // opened only when the object's data arrives: a 404, an auth error or a broken
+            // connection leaves it untouched.
+            DownloadTarget::writer(LazyFile::new(f.into())).0
         } else {
+            // A regular file, or a symbolic link to one (or to nothing yet): the engine
+            // writes a temporary file and renames it onto the link's target once verified.
             DownloadTarget::File(f.into())
         }
     } else {
@@ -242,6 +230,9 @@ fn report(ctx: &Ctx<'_>, r: &TransferResult, verbose: i64) -> Option<CliError> {
     let path = shown_path(ctx, container, object);
     match r.status {
         Status::Completed => {
+            for w in &r.warnings {
+                ctx.out.warning(&format!("Warning: {w}"));
+            }
             if verbose == 0 {
                 return None;
             }
@@ -266,6 +257,9 @@ fn report(ctx: &Ctx<'_>, r: &TransferResult, verbose: i64) -> Option<CliError> {
             }
         }
         Status::SkippedIdentical | Status::SkippedChanged => {
+            for w in &r.warnings {
+                ctx.out.warning(&format!("Warning: {w}"));
+            }
             ctx.out.print(&format!("Skipped identical file '{path}'"));
         }
         Status::Failed => {
@@ -275,7 +269,12 @@ fn report(ctx: &Ctx<'_>, r: &TransferResult, verbose: i64) -> Option<CliError> {
                     .error(&format!("Object '{container}/{object}' not found"));
                 return None;
             }
-            if let Some(text) = os_error_text(err, &path) {
+            // python names the file it could not open: the -o file, else the object's path
+            let os_path = match ctx.ns.str("out_file") {
+                Some(f) if f != "-" => f.to_owned(),
+                _ => path.clone(),
+            };
+            if let Some(text) = os_error_text(err, &os_path) {
                 ctx.out.error(&format!(
                     "Error downloading object '{container}/{object}': {text}\nFailed Transaction ID: unknown"
                 ));
@@ -363,10 +362,105 @@ fn out_file_problem(out_file: &str) -> Option<String> {
     }
 }
 
-/// True when `path` exists and is not a plain regular file (a symbolic link, a device, a
-/// FIFO, a socket).
+/// True when `path` is, or links to, something other than a regular file or a directory (a
+/// device, a FIFO, a socket).
 fn is_special(path: &str) -> bool {
-    std::fs::symlink_metadata(path)
-        .map(|m| m.file_type().is_symlink() || !m.is_file())
+    std::fs::metadata(path)
+        .map(|m| !m.is_file() && !m.is_dir())
         .unwrap_or(false)
+}
+
+/// A file opened for writing on the first write or flush, not before: `-o /dev/fd/3` (or a
+/// FIFO) is left alone until the object's data is there.
+struct LazyFile {
+    path: std::path::PathBuf,
+    state: LazyState,
+}
+
+type OpenFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<tokio::fs::File>> + Send>>;
+
+enum LazyState {
+    Closed,
+    Opening(OpenFuture),
+    Open(tokio::fs::File),
+}
+
+impl LazyFile {
+    fn new(path: std::path::PathBuf) -> Self {
+        LazyFile {
+            path,
+            state: LazyState::Closed,
+        }
+    }
+
+    /// Drives the open to completion; `Ready(Ok(()))` once the file is open.
+    fn poll_open(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        use std::task::Poll;
+        loop {
+            match &mut self.state {
+                LazyState::Open(_) => return Poll::Ready(Ok(())),
+                LazyState::Closed => {
+                    let path = self.path.clone();
+                    self.state = LazyState::Opening(Box::pin(async move {
+                        tokio::fs::OpenOptions::new()
+                            .write(true)
+                            .create(true)
+                            .truncate(true)
+                            .open(path)
+                            .await
+                    }));
+                }
+                LazyState::Opening(fut) => match fut.as_mut().poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Err(e)) => {
+                        self.state = LazyState::Closed;
+                        return Poll::Ready(Err(e));
+                    }
+                    Poll::Ready(Ok(f)) => self.state = LazyState::Open(f),
+                },
+            }
+        }
+    }
+}
+
+impl tokio::io::AsyncWrite for LazyFile {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        std::task::ready!(this.poll_open(cx))?;
+        match &mut this.state {
+            LazyState::Open(f) => std::pin::Pin::new(f).poll_write(cx, buf),
+            _ => std::task::Poll::Ready(Err(std::io::ErrorKind::NotConnected.into())),
+        }
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        // Reached when an object is complete: an empty object still makes an (empty) write.
+        let this = self.get_mut();
+        std::task::ready!(this.poll_open(cx))?;
+        match &mut this.state {
+            LazyState::Open(f) => std::pin::Pin::new(f).poll_flush(cx),
+            _ => std::task::Poll::Ready(Ok(())),
+        }
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        match &mut self.get_mut().state {
+            LazyState::Open(f) => std::pin::Pin::new(f).poll_shutdown(cx),
+            _ => std::task::Poll::Ready(Ok(())),
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! `swift list [-l|--lh] [-t] [-p P] [-d D] [-j] [--versions] [-H h:v] [container]`.
 
+use swiftclient::path::escape_controls;
 use swiftclient::{ContainerEntry, Error, ListOptions, ObjectEntry};
 
 use super::{connect, split_headers, usage_error};
@@ -59,7 +60,8 @@ pub async fn run(ctx: Ctx<'_>) -> CmdResult {
                 let Some(last) = page.last() else {
                     break Ok(());
                 };
-                let marker = last.name.clone();
+                let mut next = opts.clone();
+                next.advance(last).map_err(account_error)?;
                 let mut metas = Vec::new();
                 if long {
                     for entry in &page {
@@ -97,7 +99,7 @@ pub async fn run(ctx: Ctx<'_>) -> CmdResult {
                         );
                     }
                 }
-                opts.marker = Some(marker);
+                opts = next;
             },
             Some(container) => {
                 if let Some(d) = ns.str("delimiter") {
@@ -120,8 +122,7 @@ pub async fn run(ctx: Ctx<'_>) -> CmdResult {
                     let Some(last) = page.last() else {
                         break Ok(());
                     };
-                    let marker = last.name.clone();
-                    let version_marker = last.version_id.clone().unwrap_or_default();
+                    opts.advance(last)?;
                     for entry in &page {
                         if json {
                             json_item(&ctx, &mut json_items, &Json::from_serde(&entry.raw()));
@@ -137,8 +138,6 @@ pub async fn run(ctx: Ctx<'_>) -> CmdResult {
                             );
                         }
                     }
-                    opts.marker = Some(marker);
-                    opts.version_marker = Some(version_marker);
                 }
             }
         }
@@ -195,11 +194,11 @@ fn account_line(
     totals: &mut Totals,
 ) {
     if !long {
-        ctx.out.print(&e.name);
+        ctx.out.print(&escape_controls(&e.name));
         return;
     }
-    totals.count += e.count;
-    totals.bytes += e.bytes;
+    totals.count = totals.count.saturating_add(e.count);
+    totals.bytes = totals.bytes.saturating_add(e.bytes);
     if totals_only {
         return;
     }
@@ -218,7 +217,7 @@ fn account_line(
         prt_num(e.bytes, human),
         stamp,
         ljust(policy, 15),
-        e.name
+        escape_controls(&e.name)
     ));
 }
 
@@ -253,7 +252,7 @@ fn object_line(
     totals: &mut Totals,
 ) {
     if !long && !versions {
-        ctx.out.print(&e.name);
+        ctx.out.print(&escape_controls(&e.name));
         return;
     }
     let extra = LongFields::of(e);
@@ -271,7 +270,7 @@ fn object_line(
         };
         (e.bytes, date, time, ctype)
     };
-    totals.bytes += bytes;
+    totals.bytes = totals.bytes.saturating_add(bytes);
     if totals_only {
         return;
     }
@@ -289,7 +288,7 @@ fn object_line(
             rjust(&time, 8),
             rjust(&vid, 16),
             rjust(&ctype, 24),
-            e.name
+            escape_controls(&e.name)
         ));
     } else {
         ctx.out.print(&format!(
@@ -297,7 +296,7 @@ fn object_line(
             rjust(&date, 10),
             rjust(&time, 8),
             rjust(&ctype, 24),
-            e.name
+            escape_controls(&e.name)
         ));
     }
 }

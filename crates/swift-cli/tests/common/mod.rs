@@ -127,6 +127,14 @@ impl Cli {
         self
     }
 
+    /// The value this environment gives `k`.
+    pub fn get_env(&self, k: &str) -> Option<&str> {
+        self.envs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// Runs in this directory.
     pub fn cwd(mut self, dir: &Path) -> Cli {
         self.cwd = Some(dir.to_owned());
@@ -156,6 +164,25 @@ impl Cli {
             our_bin()
         };
         self.run_raw(&bin, args)
+    }
+
+    /// Our CLI as a `Command` with this environment, to drive by hand (signals, timeouts).
+    pub fn our_command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(our_bin());
+        cmd.args(args).env_clear();
+        for k in ["PATH", "HOME", "TMPDIR"] {
+            if let Ok(v) = std::env::var(k) {
+                cmd.env(k, v);
+            }
+        }
+        cmd.env("LANG", "C.UTF-8");
+        for (k, v) in &self.envs {
+            cmd.env(k, v);
+        }
+        if let Some(d) = &self.cwd {
+            cmd.current_dir(d);
+        }
+        cmd
     }
 
     fn run_raw(&self, bin: &Path, args: &[&str]) -> (Vec<u8>, String, i32) {
@@ -500,9 +527,18 @@ pub fn normalise_upload_times(s: &str) -> String {
             if l.trim_start().starts_with("Meta Mtime:") {
                 "Meta Mtime: MTIME".to_owned()
             } else {
-                // Segment names carry the mtime: `<obj>/slo/<mtime>/...`.
+                // Segment names carry the mtime: `<obj>/slo/<mtime>/...`; ours add a random
+                // part to stream uploads' (`<mtime>-<16 hex digits>`, on purpose).
                 l.split('/')
                     .map(|part| {
+                        let part = match part.rsplit_once('-') {
+                            Some((t, r))
+                                if r.len() == 16 && r.chars().all(|c| c.is_ascii_hexdigit()) =>
+                            {
+                                t
+                            }
+                            _ => part,
+                        };
                         let is_time = part.len() > 7
                             && part.ends_with(".000000")
                             && part[..part.len() - 7].chars().all(|c| c.is_ascii_digit());

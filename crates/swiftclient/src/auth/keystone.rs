@@ -405,11 +405,9 @@ pub(crate) fn parse_iso8601(s: &str) -> Option<SystemTime> {
     let days = era * 146_097 + doe - 719_468;
     let secs = days * 86_400 + hh * 3600 + mm * 60 - offset_secs;
     let whole = u64::try_from(secs).ok()?;
-    Some(
-        SystemTime::UNIX_EPOCH
-            + std::time::Duration::from_secs(whole)
-            + std::time::Duration::from_secs_f64(ss),
-    )
+    SystemTime::UNIX_EPOCH
+        .checked_add(std::time::Duration::from_secs(whole))?
+        .checked_add(crate::numbers::secs_to_duration(ss)?)
 }
 
 #[cfg(test)]

@@ -49,10 +49,14 @@ impl V1Auth {
         let status = resp.status();
         let headers = Headers::from_http(resp.headers());
         let reason = crate::transport::reason_of(&resp);
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| Error::transport("Auth GET failed", "GET", &self.url, e))?;
+        let body = crate::transport::read_capped(
+            resp,
+            crate::transport::BODY_LIMIT,
+            "Auth GET failed",
+            "GET",
+            &self.url,
+        )
+        .await?;
         log::response(status.as_u16(), &reason, &headers, Some(&body));
         let storage_url = headers.get("x-storage-url").map(str::to_owned);
         if !status.is_success() || (!body.is_empty() && storage_url.is_none()) {
@@ -83,8 +87,7 @@ impl V1Auth {
         let expires = headers
             .get("x-auth-token-expires")
             .and_then(|s| s.trim().parse::<f64>().ok())
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .map(|s| std::time::SystemTime::now() + std::time::Duration::from_secs_f64(s));
+            .and_then(crate::numbers::from_now);
         Ok(AuthToken::new(storage_url, Secret::new(token)).with_expiry(expires))
     }
 }

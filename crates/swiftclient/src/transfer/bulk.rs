@@ -249,7 +249,7 @@ impl Transfer {
         };
         let (ctx, job) = self.start()?;
         let opts = opts.clone();
-        tokio::spawn(async move {
+        Ctx::spawn_driver(ctx.clone(), Action::ExtractArchive, None, async move {
             drive_extract(ctx, dest, source, opts).await;
         });
         Ok(job)

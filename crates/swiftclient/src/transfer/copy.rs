@@ -187,33 +187,41 @@ impl Transfer {
         if let Some(p) = opts.headers.get("x-storage-policy") {
             policy.set("X-Storage-Policy", p);
         }
-        tokio::spawn(async move {
-            let mut set = JoinSet::new();
-            for c in containers {
-                let r = create_container(&ctx, &c, policy.clone(), None).await;
-                ctx.emit(r).await;
-            }
-            let mut jobs = jobs.into_iter();
-            while let Some((name, dest, fresh, headers)) = jobs.next() {
-                let mut skeleton =
-                    TransferResult::new(Action::CopyObject, Some(&container), Some(&name));
-                skeleton.destination = dest.clone();
-                let work = copy_one(ctx.clone(), container.clone(), name, dest, fresh, headers);
-                if !ctx
-                    .schedule(&mut set, &ctx.engine.objects, skeleton, work)
-                    .await
-                {
-                    for (name, dest, ..) in jobs.by_ref() {
-                        let mut r =
-                            TransferResult::new(Action::CopyObject, Some(&container), Some(&name));
-                        r.destination = dest;
-                        ctx.emit(r.cancelled()).await;
-                    }
-                    break;
+        Ctx::spawn_driver(
+            ctx.clone(),
+            Action::CopyObject,
+            Some(container.clone()),
+            async move {
+                let mut set = JoinSet::new();
+                for c in containers {
+                    let r = create_container(&ctx, &c, policy.clone(), None).await;
+                    ctx.emit(r).await;
                 }
-            }
-            join_all(&mut set).await;
-        });
+                let mut jobs = jobs.into_iter();
+                while let Some((name, dest, fresh, headers)) = jobs.next() {
+                    let mut skeleton =
+                        TransferResult::new(Action::CopyObject, Some(&container), Some(&name));
+                    skeleton.destination = dest.clone();
+                    let work = copy_one(ctx.clone(), container.clone(), name, dest, fresh, headers);
+                    if !ctx
+                        .schedule(&mut set, &ctx.engine.objects, skeleton, work)
+                        .await
+                    {
+                        for (name, dest, ..) in jobs.by_ref() {
+                            let mut r = TransferResult::new(
+                                Action::CopyObject,
+                                Some(&container),
+                                Some(&name),
+                            );
+                            r.destination = dest;
+                            ctx.emit(r.cancelled()).await;
+                        }
+                        break;
+                    }
+                }
+                join_all(&mut set).await;
+            },
+        );
         Ok(job)
     }
 }

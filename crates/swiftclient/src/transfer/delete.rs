@@ -1,10 +1,11 @@
 //! Deletes: objects, prefixes, containers, the whole account; large objects with their
 //! segments; bulk delete when the cluster offers it.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::TryStreamExt;
+use futures_util::{FutureExt, TryStreamExt};
 use serde_json::Value;
 use tokio::task::JoinSet;
 
@@ -123,15 +124,20 @@ impl Transfer {
             container: container.to_owned(),
             opts: opts.clone(),
         });
-        tokio::spawn(async move {
-            let items = names
-                .into_iter()
-                .map(|n| (n, plan.opts.version_id.clone()))
-                .collect();
-            let mut set = JoinSet::new();
-            delete_items(&ctx, &mut set, &plan, items, false).await;
-            join_all(&mut set).await;
-        });
+        Ctx::spawn_driver(
+            ctx.clone(),
+            Action::DeleteObject,
+            Some(container.to_owned()),
+            async move {
+                let items = names
+                    .into_iter()
+                    .map(|n| (n, plan.opts.version_id.clone()))
+                    .collect();
+                let mut set = JoinSet::new();
+                delete_items(&ctx, &mut set, &plan, items, false).await;
+                join_all(&mut set).await;
+            },
+        );
         Ok(job)
     }
 
@@ -142,9 +148,14 @@ impl Transfer {
         let (ctx, job) = self.start()?;
         let container = container.to_owned();
         let opts = opts.clone();
-        tokio::spawn(async move {
-            drive_container(&ctx, container, opts).await;
-        });
+        Ctx::spawn_driver(
+            ctx.clone(),
+            Action::DeleteContainer,
+            Some(container.clone()),
+            async move {
+                drive_container(&ctx, container, opts).await;
+            },
+        );
         Ok(job)
     }
 
@@ -156,7 +167,7 @@ impl Transfer {
         }
         let (ctx, job) = self.start()?;
         let opts = opts.clone();
-        tokio::spawn(async move {
+        Ctx::spawn_driver(ctx.clone(), Action::DeleteContainer, None, async move {
             let names: crate::Result<Vec<String>> = ctx
                 .conn()
                 .account_entries(ListOptions::new())
@@ -310,9 +321,12 @@ async fn classify(
         let opts = opts.clone();
         set.spawn(async move {
             let _permit = permit;
-            let large = match conn.head_object_with(&container, &name, &opts).await {
-                Ok(h) => h.is_static_large_object() || h.object_manifest().is_some(),
-                Err(e) => !e.is_not_found(),
+            // A panic here counts as "large": the one-by-one way then reports on the object.
+            let head = AssertUnwindSafe(conn.head_object_with(&container, &name, &opts));
+            let large = match head.catch_unwind().await {
+                Ok(Ok(h)) => h.is_static_large_object() || h.object_manifest().is_some(),
+                Ok(Err(e)) => !e.is_not_found(),
+                Err(_) => true,
             };
             (name, large)
         });
@@ -530,8 +544,10 @@ async fn drive_container(ctx: &Ctx, container: String, opts: DeleteOptions) {
             }
         };
         let Some(last) = page.last() else { break };
-        list.marker = Some(last.name.clone());
-        list.version_marker = last.version_id.clone();
+        if let Err(e) = crate::listing::advance(&mut list, last) {
+            failed_listing = Some(e);
+            break;
+        }
         let mut plain = Vec::new();
         let mut large = Vec::new();
         for e in page.into_iter().filter(|e| !e.subdir) {

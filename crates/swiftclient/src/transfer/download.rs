@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -99,6 +99,11 @@ pub struct DownloadOptions {
     pub verify_segments: bool,
     /// fsync each file (and its directory) before it gets its final name. Default true.
     pub fsync: bool,
+    /// Follow symbolic links inside the output directory that lead out of it (a link
+    /// `out/dir -> /etc` would put object `dir/passwd` in `/etc`). Default false: such an
+    /// object fails with an error and nothing outside is touched. A single
+    /// [`DownloadTarget::File`] the caller named is always followed.
+    pub follow_symlinks: bool,
 }
 
 impl Default for DownloadOptions {
@@ -115,6 +120,7 @@ impl Default for DownloadOptions {
             ignore_mtime: false,
             verify_segments: true,
             fsync: true,
+            follow_symlinks: false,
         }
     }
 }
@@ -196,6 +202,12 @@ impl DownloadOptions {
         self.fsync = on;
         self
     }
+
+    /// Sets [`DownloadOptions::follow_symlinks`].
+    pub fn follow_symlinks(mut self, on: bool) -> Self {
+        self.follow_symlinks = on;
+        self
+    }
 }
 
 /// What one download operation shares.
@@ -239,21 +251,29 @@ impl Transfer {
         });
         let (ctx, job) = self.start()?;
         let container = container.to_owned();
-        tokio::spawn(async move {
-            let mut set = JoinSet::new();
-            let mut names = names.into_iter();
-            while let Some(n) = names.next() {
-                if !schedule(&ctx, &mut set, &plan, &container, n).await {
-                    for n in names.by_ref() {
-                        let r =
-                            TransferResult::new(Action::DownloadObject, Some(&container), Some(&n));
-                        ctx.emit(r.cancelled()).await;
+        Ctx::spawn_driver(
+            ctx.clone(),
+            Action::DownloadObject,
+            Some(container.clone()),
+            async move {
+                let mut set = JoinSet::new();
+                let mut names = names.into_iter();
+                while let Some(n) = names.next() {
+                    if !schedule(&ctx, &mut set, &plan, &container, n).await {
+                        for n in names.by_ref() {
+                            let r = TransferResult::new(
+                                Action::DownloadObject,
+                                Some(&container),
+                                Some(&n),
+                            );
+                            ctx.emit(r.cancelled()).await;
+                        }
+                        break;
                     }
-                    break;
                 }
-            }
-            join_all(&mut set).await;
-        });
+                join_all(&mut set).await;
+            },
+        );
         Ok(job)
     }
 
@@ -273,11 +293,16 @@ impl Transfer {
         });
         let (ctx, job) = self.start()?;
         let container = container.to_owned();
-        tokio::spawn(async move {
-            let mut set = JoinSet::new();
-            download_listing(&ctx, &mut set, &plan, &container).await;
-            join_all(&mut set).await;
-        });
+        Ctx::spawn_driver(
+            ctx.clone(),
+            Action::ListContainer,
+            Some(container.clone()),
+            async move {
+                let mut set = JoinSet::new();
+                download_listing(&ctx, &mut set, &plan, &container).await;
+                join_all(&mut set).await;
+            },
+        );
         Ok(job)
     }
 
@@ -289,7 +314,7 @@ impl Transfer {
             single_file: false,
         });
         let (ctx, job) = self.start()?;
-        tokio::spawn(async move {
+        Ctx::spawn_driver(ctx.clone(), Action::ListAccount, None, async move {
             let mut set = JoinSet::new();
             let mut containers = std::pin::pin!(ctx.conn().account_entries(ListOptions::new()));
             while let Some(c) = containers.next().await {
@@ -625,7 +650,13 @@ fn temp_name(dest: &Path) -> PathBuf {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut base: String = base.chars().take(100).collect();
+    // NAME_MAX is 255 bytes: keep at most 100 bytes of the name (on a character boundary),
+    // so that ".<base>.<pid>-<n>.swiftdl" always fits, whatever the script.
+    let mut cut = base.len().min(100);
+    while !base.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let mut base = base[..cut].to_owned();
     if base.is_empty() {
         base.push_str("download");
     }
@@ -655,6 +686,46 @@ fn regular_destination(path: &Path) -> crate::Result<PathBuf> {
             Ok(path.to_owned())
         }
         Err(_) => Ok(path.to_owned()),
+    }
+}
+
+/// Checks that writing `path` (and creating its directories) stays under `root` once every
+/// symbolic link on the way is resolved: a link planted in the output tree must not lead the
+/// download elsewhere. A dangling link is refused too (where it points is not known).
+fn stays_inside(root: &Path, path: &Path) -> crate::Result<()> {
+    let Ok(root) = std::fs::canonicalize(root) else {
+        // No output directory yet: nothing under it can be a link.
+        return Ok(());
+    };
+    let mut probe = path;
+    let existing = loop {
+        if std::fs::symlink_metadata(probe).is_ok() {
+            break Some(probe);
+        }
+        match probe.parent() {
+            Some(p) if !p.as_os_str().is_empty() => probe = p,
+            _ => break None,
+        }
+    };
+    let Some(existing) = existing else {
+        return Ok(());
+    };
+    let outside = |why: &str| {
+        Error::new(
+            Kind::Io,
+            format!(
+                "refusing to write {}: {why} (allow it with follow_symlinks)",
+                path.display()
+            ),
+        )
+    };
+    match std::fs::canonicalize(existing) {
+        Ok(real) if real.starts_with(&root) => Ok(()),
+        Ok(real) => Err(outside(&format!(
+            "a symbolic link leads out of the output directory, to {}",
+            real.display()
+        ))),
+        Err(_) => Err(outside("a symbolic link on the way points nowhere")),
     }
 }
 
@@ -707,6 +778,10 @@ async fn open_sink(
                 .unwrap_or("")
                 .trim();
             let single = plan.single_file && matches!(plan.opts.target, DownloadTarget::File(_));
+            if !single && !plan.opts.follow_symlinks {
+                let root = plan.opts.out_directory.as_deref().unwrap_or(Path::new("."));
+                stays_inside(root, path)?;
+            }
             if DIR_MARKER_TYPES.contains(&ct) && !single {
                 tokio::fs::create_dir_all(path)
                     .await
@@ -738,9 +813,7 @@ async fn open_sink(
             }
             let path = &regular_destination(path)?;
             let tmp_path = temp_name(path);
-            let file = tokio::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
+            let file = tokio::fs::OpenOptions::from(temp_options())
                 .open(&tmp_path)
                 .await
                 .map_err(|e| io_err("cannot create", &tmp_path, e))?;
@@ -778,11 +851,20 @@ impl Sink {
         }
     }
 
-    /// Completes the object: flush; for a file: fsync, mtime, rename into place.
-    async fn finish(self, plan: &Plan, headers: &Headers) -> crate::Result<()> {
-        let mtime = (!plan.opts.ignore_mtime)
-            .then(|| parse_mtime(headers))
-            .flatten();
+    /// Completes the object: flush; for a file: fsync, mode, mtime, rename into place. An
+    /// mtime that cannot be used is a warning in `res`, not a failure.
+    async fn finish(
+        self,
+        plan: &Plan,
+        name: &str,
+        headers: &Headers,
+        res: &mut TransferResult,
+    ) -> crate::Result<()> {
+        let mtime = if plan.opts.ignore_mtime {
+            None
+        } else {
+            mtime_of(name, headers, &mut res.warnings)
+        };
         let fsync = plan.opts.fsync;
         match self {
             Sink::File {
@@ -795,10 +877,12 @@ impl Sink {
                     .map_err(|e| io_err("cannot write", &tmp.path, e))?;
                 let file = file.into_inner().into_std().await;
                 let (tmp_path, dest2) = (tmp.path.clone(), dest.clone());
-                run_blocking(move || complete_file(file, &tmp_path, &dest2, fsync, mtime))
-                    .await
-                    .map_err(|e| io_err("cannot complete", &dest, e))?;
+                let warning =
+                    run_blocking(move || complete_file(file, &tmp_path, &dest2, fsync, mtime))
+                        .await
+                        .map_err(|e| io_err("cannot complete", &dest, e))?;
                 tmp.armed = false;
+                res.warnings.extend(warning);
                 Ok(())
             }
             Sink::SmallFile {
@@ -809,10 +893,13 @@ impl Sink {
                 let (tmp_path, dest2) = (tmp.path.clone(), dest.clone());
                 // Armed before the file exists, so that a failure part-way removes it.
                 tmp.armed = true;
-                run_blocking(move || Ok(write_small_file(&data, &tmp_path, &dest2, fsync, mtime)))
-                    .await
-                    .map_err(|e| io_err("cannot complete", &dest, e))??;
+                let warning = run_blocking(move || {
+                    Ok(write_small_file(&data, &tmp_path, &dest2, fsync, mtime))
+                })
+                .await
+                .map_err(|e| io_err("cannot complete", &dest, e))??;
                 tmp.armed = false;
+                res.warnings.extend(warning);
                 Ok(())
             }
             Sink::Writer(mut w) => w.flush().await.map_err(Error::from),
@@ -832,13 +919,11 @@ fn write_small_file(
     dest: &Path,
     fsync: bool,
     mtime: Option<SystemTime>,
-) -> crate::Result<()> {
+) -> crate::Result<Option<String>> {
     if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| io_err("cannot create the directory", dir, e))?;
     }
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
+    let mut file = temp_options()
         .open(tmp_path)
         .map_err(|e| io_err("cannot create", tmp_path, e))?;
     std::io::Write::write_all(&mut file, data).map_err(|e| io_err("cannot write", tmp_path, e))?;
@@ -846,21 +931,53 @@ fn write_small_file(
         .map_err(|e| io_err("cannot complete", dest, e))
 }
 
-/// Makes a written temporary file the download: fsync (when asked), mtime, rename, and the
-/// directory's fsync.
+/// How temporary download files are opened: a new file (never an existing one, never
+/// through a link), readable by the owner only until it is complete.
+fn temp_options() -> std::fs::OpenOptions {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o
+}
+
+/// The mode a completed download gets: the replaced file's, or for a new file what the
+/// process's umask leaves of 0666 (as `open()` would have made it).
+#[cfg(unix)]
+fn final_mode(dest: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    match std::fs::metadata(dest) {
+        Ok(m) if m.is_file() => m.permissions().mode() & 0o777,
+        _ => 0o666 & !crate::localfs::umask(),
+    }
+}
+
+/// Makes a written temporary file the download: fsync (when asked), mode, mtime, rename,
+/// and the directory's fsync. Returns a warning when the mtime could not be set.
 fn complete_file(
     file: std::fs::File,
     tmp_path: &Path,
     dest: &Path,
     fsync: bool,
     mtime: Option<SystemTime>,
-) -> std::io::Result<()> {
+) -> std::io::Result<Option<String>> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(final_mode(dest)))?;
+    }
     if fsync {
         file.sync_all()?;
     }
+    let mut warning = None;
     if let Some(t) = mtime {
         let times = std::fs::FileTimes::new().set_accessed(t).set_modified(t);
-        file.set_times(times)?;
+        if let Err(e) = file.set_times(times) {
+            warning = Some(format!(
+                "{}: the modification time could not be set: {e}",
+                dest.display()
+            ));
+        }
     }
     drop(file);
     std::fs::rename(tmp_path, dest)?;
@@ -871,16 +988,22 @@ fn complete_file(
             }
         }
     }
-    Ok(())
+    Ok(warning)
 }
 
-/// `X-Object-Meta-Mtime` as a time; unparsable values are ignored (python-swiftclient too).
-fn parse_mtime(headers: &Headers) -> Option<SystemTime> {
-    let f: f64 = headers.get("x-object-meta-mtime")?.trim().parse().ok()?;
-    if !f.is_finite() || f < 0.0 {
-        return None;
+/// `X-Object-Meta-Mtime` as a time. Anyone who can write the object sets it, so a value
+/// that is no usable time (`1e20`, `nan`, `-1`, text) is ignored with a warning.
+fn mtime_of(name: &str, headers: &Headers, warnings: &mut Vec<String>) -> Option<SystemTime> {
+    let text = headers.get("x-object-meta-mtime")?;
+    let t = crate::numbers::parse_epoch_secs(text);
+    if t.is_none() {
+        warnings.push(format!(
+            "{}: ignoring the unusable X-Object-Meta-Mtime {:?}",
+            crate::path::escape_controls(name),
+            crate::path::escape_controls(&text.chars().take(64).collect::<String>())
+        ));
     }
-    UNIX_EPOCH.checked_add(Duration::from_secs_f64(f))
+    t
 }
 
 fn integrity(path_or_name: &str, msg: String, headers: &Headers) -> Error {
@@ -974,7 +1097,7 @@ async fn stream_object(
         Check::Length => Verification::Length,
         Check::None => Verification::None,
     };
-    sink.finish(plan, &headers).await?;
+    sink.finish(plan, name, &headers, res).await?;
     Ok(Status::Completed)
 }
 
@@ -1054,7 +1177,7 @@ async fn download_segments(
     } else {
         Verification::Length
     };
-    sink.finish(plan, headers).await?;
+    sink.finish(plan, name, headers, res).await?;
     Ok(Status::Completed)
 }
 
@@ -1223,15 +1346,49 @@ mod tests {
     }
 
     #[test]
-    fn mtimes_parse() {
-        let mut h = Headers::new();
-        h.append_raw("X-Object-Meta-Mtime", "1400000000.500000");
+    fn mtimes_parse_and_hostile_ones_warn() {
+        use std::time::{Duration, UNIX_EPOCH};
+        let mtime = |v: &str| {
+            let mut h = Headers::new();
+            h.append_raw("X-Object-Meta-Mtime", v);
+            let mut warnings = Vec::new();
+            let t = mtime_of("o", &h, &mut warnings);
+            (t, warnings.len())
+        };
         assert_eq!(
-            parse_mtime(&h),
-            Some(UNIX_EPOCH + Duration::from_millis(1_400_000_000_500))
+            mtime("1400000000.500000"),
+            (
+                Some(UNIX_EPOCH + Duration::from_millis(1_400_000_000_500)),
+                0
+            )
         );
-        let mut h = Headers::new();
-        h.append_raw("X-Object-Meta-Mtime", "yesterday");
-        assert_eq!(parse_mtime(&h), None);
+        for bad in [
+            "yesterday",
+            "1e20",
+            "-1",
+            "nan",
+            "inf",
+            "1e400",
+            "\u{1b}[2J",
+        ] {
+            assert_eq!(mtime(bad), (None, 1), "{bad:?}");
+        }
+        let mut warnings = Vec::new();
+        assert_eq!(mtime_of("o", &Headers::new(), &mut warnings), None);
+        assert!(warnings.is_empty(), "no header, no warning");
+    }
+
+    #[test]
+    fn temporary_names_fit_name_max() {
+        for base in [
+            "a".repeat(255),
+            "ü".repeat(127),
+            "😀".repeat(63),
+            "x".into(),
+        ] {
+            let t = temp_name(&Path::new("d").join(&base));
+            let n = t.file_name().map_or(0, |n| n.len());
+            assert!(n <= 255, "{} bytes for a {}-byte name", n, base.len());
+        }
     }
 }

@@ -61,8 +61,10 @@ mod tar;
 mod upload;
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
+use futures_util::FutureExt;
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -326,13 +328,29 @@ impl Ctx {
         let ctx = self.clone();
         set.spawn(async move {
             let _permit = permit;
-            let r = match ctx.abortable(work).await {
-                Some(r) => r,
-                None => skeleton.cancelled(),
+            // A panic in the work is a failed result for its item, never silence.
+            let r = match AssertUnwindSafe(ctx.abortable(work)).catch_unwind().await {
+                Ok(Some(r)) => r,
+                Ok(None) => skeleton.cancelled(),
+                Err(panic) => skeleton.fail(Error::panicked(&*panic)),
             };
             ctx.emit(r).await;
         });
         true
+    }
+
+    /// Spawns the task that drives a job (lists, schedules, waits). Should it panic, the job
+    /// reports a failed `action` result instead of ending as if all went well.
+    pub(crate) fn spawn_driver<F>(ctx: Ctx, action: Action, container: Option<String>, fut: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        tokio::spawn(async move {
+            if let Err(panic) = AssertUnwindSafe(fut).catch_unwind().await {
+                let r = TransferResult::new(action, container.as_deref(), None);
+                ctx.emit(r.fail(Error::panicked(&*panic))).await;
+            }
+        });
     }
 }
 

@@ -88,34 +88,39 @@ impl Transfer {
         let (ctx, job) = self.start()?;
         let container = container.to_owned();
         let common = opts.headers.clone();
-        tokio::spawn(async move {
-            let mut set = JoinSet::new();
-            let mut objects = objects.into_iter();
-            while let Some(o) = objects.next() {
-                let mut headers = common.clone();
-                for (k, v) in o.headers.iter() {
-                    headers.set(k, v);
-                }
-                let skeleton =
-                    TransferResult::new(Action::PostObject, Some(&container), Some(&o.name));
-                let work = post_one(ctx.clone(), container.clone(), o.name, headers);
-                if !ctx
-                    .schedule(&mut set, &ctx.engine.objects, skeleton, work)
-                    .await
-                {
-                    for o in objects.by_ref() {
-                        let r = TransferResult::new(
-                            Action::PostObject,
-                            Some(&container),
-                            Some(&o.name),
-                        );
-                        ctx.emit(r.cancelled()).await;
+        Ctx::spawn_driver(
+            ctx.clone(),
+            Action::PostObject,
+            Some(container.clone()),
+            async move {
+                let mut set = JoinSet::new();
+                let mut objects = objects.into_iter();
+                while let Some(o) = objects.next() {
+                    let mut headers = common.clone();
+                    for (k, v) in o.headers.iter() {
+                        headers.set(k, v);
                     }
-                    break;
+                    let skeleton =
+                        TransferResult::new(Action::PostObject, Some(&container), Some(&o.name));
+                    let work = post_one(ctx.clone(), container.clone(), o.name, headers);
+                    if !ctx
+                        .schedule(&mut set, &ctx.engine.objects, skeleton, work)
+                        .await
+                    {
+                        for o in objects.by_ref() {
+                            let r = TransferResult::new(
+                                Action::PostObject,
+                                Some(&container),
+                                Some(&o.name),
+                            );
+                            ctx.emit(r.cancelled()).await;
+                        }
+                        break;
+                    }
                 }
-            }
-            join_all(&mut set).await;
-        });
+                join_all(&mut set).await;
+            },
+        );
         Ok(job)
     }
 }

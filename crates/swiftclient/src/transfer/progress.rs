@@ -242,6 +242,8 @@ pub struct TransferResult {
     pub bulk: Option<BulkReport>,
     /// When the item was worked on.
     pub timing: Timing,
+    /// What went wrong without failing the item (an unusable `X-Object-Meta-Mtime`, say).
+    pub warnings: Vec<String>,
 }
 
 impl TransferResult {
@@ -269,6 +271,7 @@ impl TransferResult {
             dlo_segments_deleted: None,
             bulk: None,
             timing: Timing::starting_now(),
+            warnings: Vec::new(),
         }
     }
 

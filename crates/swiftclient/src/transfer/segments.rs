@@ -48,20 +48,38 @@ pub(crate) fn file_segment_name(
     }
 }
 
-/// A segment name for a stream of unknown length: SLO `<obj>/slo/<mtime>/<segment
-/// size>/<index:08>` (python-swiftclient's), DLO the same without `slo/`.
+/// A segment name for a stream of unknown length: SLO `<obj>/slo/<upload id>/<segment
+/// size>/<index:08>`, DLO the same without `slo/`. python-swiftclient puts the whole-second
+/// time where the upload id is: two uploads of one name within a second then share their
+/// segment names, and a DLO would splice both. The id is the time and a [`unique_token`].
 pub(crate) fn stream_segment_name(
     obj: &str,
-    mtime: &str,
+    upload_id: &str,
     segment_size: u64,
     index: usize,
     slo: bool,
 ) -> String {
     if slo {
-        format!("{obj}/slo/{mtime}/{segment_size}/{index:08}")
+        format!("{obj}/slo/{upload_id}/{segment_size}/{index:08}")
     } else {
-        format!("{obj}/{mtime}/{segment_size}/{index:08}")
+        format!("{obj}/{upload_id}/{segment_size}/{index:08}")
     }
+}
+
+/// 64 bits no other upload will pick, as 16 hex digits: the standard library's per-process
+/// random hash keys over the time, the process id and a counter.
+pub(crate) fn unique_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    h.write_u128(nanos);
+    h.write_u32(std::process::id());
+    h.write_u64(N.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    format!("{:016x}", h.finish())
 }
 
 /// The prefix shared by all segments of one upload: the segment name without its index.
@@ -498,9 +516,12 @@ mod tests {
             "o/1.000000/20/10/00000000"
         );
         assert_eq!(
-            stream_segment_name("o", "5.000000", 10, 12, true),
-            "o/slo/5.000000/10/00000012"
+            stream_segment_name("o", "5.000000-ab", 10, 12, true),
+            "o/slo/5.000000-ab/10/00000012"
         );
+        let tokens: std::collections::HashSet<String> = (0..1000).map(|_| unique_token()).collect();
+        assert_eq!(tokens.len(), 1000);
+        assert!(tokens.iter().all(|t| t.len() == 16));
         assert_eq!(
             segment_prefix("o/1.000000/20/10/00000000"),
             "o/1.000000/20/10/"

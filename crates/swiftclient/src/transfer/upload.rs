@@ -27,7 +27,7 @@ use crate::transfer::progress::{Action, SegmentInfo, Status, TransferResult};
 use crate::transfer::segments::{
     chunk_data, data_matches, dlo_manifest_value, file_matches, file_segment_name,
     large_object_etag, maybe_large, segment_prefix, segment_size_for, slo_manifest,
-    stream_segment_name, Chunk, DIR_MARKER_TYPES, EMPTY_MD5, SEGMENT_CONTENT_TYPE,
+    stream_segment_name, unique_token, Chunk, DIR_MARKER_TYPES, EMPTY_MD5, SEGMENT_CONTENT_TYPE,
 };
 use crate::transfer::{join_all, Ctx, Job, Transfer};
 use crate::transport::body::Body;
@@ -447,9 +447,14 @@ impl Transfer {
         let objects: Vec<UploadObject> = objects.into_iter().collect();
         let (ctx, job) = self.start()?;
         let opts = opts.clone();
-        tokio::spawn(async move {
-            drive(ctx, container, folder, objects, opts).await;
-        });
+        Ctx::spawn_driver(
+            ctx.clone(),
+            Action::UploadObject,
+            Some(container.clone()),
+            async move {
+                drive(ctx, container, folder, objects, opts).await;
+            },
+        );
         Ok(job)
     }
 }
@@ -1340,24 +1345,19 @@ impl SegmentReader {
 
 /// A new temporary file for spooling, already unlinked where the platform allows.
 async fn spool_file(dir: Option<&Path>) -> io::Result<tokio::fs::File> {
-    use std::sync::atomic::AtomicU64;
-    static N: AtomicU64 = AtomicU64::new(0);
     let dir = dir.map_or_else(std::env::temp_dir, Path::to_path_buf);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
     let path = dir.join(format!(
-        ".swiftclient-spool-{}-{}-{nanos}",
+        ".swiftclient-spool-{}-{}",
         std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
+        unique_token()
     ));
-    let f = tokio::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .open(&path)
-        .await?;
+    // A new file (never one planted under the name, never through a link), readable by
+    // this user only: the data may be anything piped in.
+    let mut o = tokio::fs::OpenOptions::new();
+    o.read(true).write(true).create_new(true);
+    #[cfg(unix)]
+    o.mode(0o600);
+    let f = o.open(&path).await?;
     // Unlinked at once: the data lives as long as the open file, and nothing is left behind.
     let _ = tokio::fs::remove_file(&path).await;
     Ok(f)
@@ -1467,6 +1467,7 @@ async fn upload_stream_segments(
     let stream_err = |e: io::Error| {
         Error::new(Kind::Io, format!("reading the data for {name} failed: {e}")).with_source(e)
     };
+    let upload_id = format!("{mtime}-{}", unique_token());
     let mut index = 0usize;
     loop {
         // Holding a permit while reading bounds the buffers: in flight plus the one filling.
@@ -1506,11 +1507,25 @@ async fn upload_stream_segments(
         check_segment_count(plan, name, index as u64 + 1)?;
         if index == 0 {
             plan.ensure_segment_container(ctx).await;
+            // The id is new, so nothing should be listed under it; if something is (a clash,
+            // or a planted object), a DLO would take it in: refuse rather than splice.
+            let first = stream_segment_name(name, &upload_id, seg_size, 0, plan.use_slo);
+            let prefix = segment_prefix(&first);
+            let found = list_names(ctx.conn(), &plan.seg_container, &prefix).await?;
+            if !found.is_empty() {
+                return Err(Error::new(
+                    Kind::InvalidInput,
+                    format!(
+                        "refusing to upload the segments of {name}: {}/{prefix} already lists objects",
+                        plan.seg_container
+                    ),
+                ));
+            }
         }
         let info = SegmentInfo {
             index,
             container: plan.seg_container.clone(),
-            name: stream_segment_name(name, mtime, seg_size, index, plan.use_slo),
+            name: stream_segment_name(name, &upload_id, seg_size, index, plan.use_slo),
             size: data.len,
             etag: None,
         };

@@ -35,7 +35,9 @@ fn refresh_time(expires: SystemTime) -> SystemTime {
     let lifetime = expires
         .duration_since(SystemTime::now())
         .unwrap_or(Duration::ZERO);
-    expires - EXPIRY_MARGIN.min(lifetime / 4)
+    expires
+        .checked_sub(EXPIRY_MARGIN.min(lifetime / 4))
+        .unwrap_or(expires)
 }
 /// How much of an error response body is read.
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
@@ -80,6 +82,9 @@ pub(crate) struct Session {
     pub(crate) retry: RetryConfig,
     sleeper: Arc<dyn Sleeper>,
     force_auth_retry: bool,
+    /// The auth URL is https and `insecure` is off: a storage URL handed out over it must
+    /// be https too (the token would otherwise travel in clear text).
+    require_https_storage: bool,
     /// After a rate-limit answer, no request of this connection (or its clones) is sent before
     /// this time: the back-off is shared, so concurrent transfers do not hammer the cluster.
     paused_until: Mutex<Option<Instant>>,
@@ -112,6 +117,30 @@ impl<'a> Call<'a> {
     }
 }
 
+impl Call<'_> {
+    /// Whether sending this request twice has the effect of sending it once. Object DELETEs
+    /// (and bulk deletes) are not: each removes the newest version in a versioned
+    /// container. PUT, POST and COPY are: a repeated PUT or COPY writes the same data again
+    /// (at most one more identical version), a repeated POST sets the same metadata.
+    /// Container and account DELETEs are: the second one finds nothing (404) or refuses (409).
+    fn replay_safe(&self) -> bool {
+        let object_delete =
+            self.method == reqwest::Method::DELETE && matches!(self.target, Target::Object(..));
+        let bulk_delete = self
+            .query
+            .split('&')
+            .any(|kv| kv.split('=').next() == Some("bulk-delete"));
+        !(object_delete || bulk_delete)
+    }
+}
+
+/// True when a failure shows that the server cannot have carried the request out: it could
+/// not be sent (no connection), or it was turned away before it reached the objects
+/// (a 401 answered by the auth middleware, a 498/429 by the rate limiter).
+fn unprocessed(err: &Error, verdict: Verdict) -> bool {
+    matches!(verdict, Verdict::Reauth | Verdict::RateLimited) || err.is_connect()
+}
+
 /// A successful exchange: the response (body not yet read) and the attempt log.
 pub(crate) struct Outcome {
     pub response: reqwest::Response,
@@ -126,8 +155,9 @@ pub(crate) struct Outcome {
     pub sent_md5: Option<String>,
 }
 
-/// A failed attempt: the error, how to proceed, and the server's `Retry-After`.
-struct Failure(Error, Verdict, Option<Duration>);
+/// A failed attempt: the error, how to proceed, the server's `Retry-After`, and whether the
+/// request may have reached the server (false when it failed before it was sent).
+struct Failure(Error, Verdict, Option<Duration>, bool);
 
 impl Session {
     pub(crate) fn new(
@@ -162,6 +192,11 @@ impl Session {
                 .clone()
                 .unwrap_or_else(|| Arc::new(TokioSleeper)),
             force_auth_retry: config.force_auth_retry,
+            require_https_storage: !config.tls.insecure
+                && config
+                    .auth_url
+                    .as_deref()
+                    .is_some_and(|u| u.trim().to_ascii_lowercase().starts_with("https://")),
             paused_until: Mutex::new(None),
         })
     }
@@ -207,6 +242,23 @@ impl Session {
         }
         if !st.user_ok() {
             let got = auth.authenticate(&self.http).await?;
+            if let (None, Some(url), true) = (
+                &self.url_override,
+                &got.storage_url,
+                self.require_https_storage,
+            ) {
+                if !url.trim().to_ascii_lowercase().starts_with("https://") {
+                    return Err(Error::new(
+                        Kind::Auth,
+                        format!(
+                            "refusing the storage URL {} handed out over https: the token would \
+                             travel in clear text (set insecure to allow it, or give the storage \
+                             URL yourself)",
+                            crate::error::scrub_url(url)
+                        ),
+                    ));
+                }
+            }
             st.url = Some(
                 self.url_override
                     .clone()
@@ -266,7 +318,12 @@ impl Session {
     /// Holds every request of this connection back for `d` (the longest pause wins); returns
     /// the end of this pause.
     fn pause_all(&self, d: Duration) -> Instant {
-        let until = Instant::now() + d;
+        let now = Instant::now();
+        // a year stands for "longer than anyone waits" where now + d would overflow
+        let until = now
+            .checked_add(d)
+            .or_else(|| now.checked_add(Duration::from_secs(365 * 86_400)))
+            .unwrap_or(now);
         if let Ok(mut p) = self.paused_until.lock() {
             if p.is_none_or(|cur| cur < until) {
                 *p = Some(until);
@@ -308,7 +365,7 @@ impl Session {
             let result = self
                 .attempt(&mut call, &md5, &mut generation, &mut url, &mut log)
                 .await;
-            let (err, verdict, retry_after) = match result {
+            let (err, verdict, retry_after, sent) = match result {
                 Ok(response) => {
                     let sent_md5 = call.body.as_ref().map(|_| {
                         let digest = md5.lock().map(|h| h.clone().finalize()).ok();
@@ -337,7 +394,7 @@ impl Session {
                         sent_md5,
                     });
                 }
-                Err(Failure(e, v, ra)) => (e, v, ra),
+                Err(Failure(e, v, ra, sent)) => (e, v, ra, sent),
             };
             let exhausted = attempts > self.retry.retries;
             let proceed = match verdict {
@@ -351,6 +408,12 @@ impl Session {
                 Verdict::Retry | Verdict::RetryNewConnection | Verdict::RateLimited => !exhausted,
             };
             if !proceed {
+                return Err(err.with_attempts(attempts));
+            }
+            if sent && !call.replay_safe() && !unprocessed(&err, verdict) {
+                // The request may have been carried out: in a `stack`-mode versioned
+                // container a second DELETE removes the version the first one restored.
+                tracing::debug!(target: "swiftclient", "not retrying {} (it may have been carried out): {}", call.op, err);
                 return Err(err.with_attempts(attempts));
             }
             if self.force_auth_retry {
@@ -377,7 +440,7 @@ impl Session {
                 own_pause_end = Some(self.pause_all(sleep));
             }
             if let Some(deadline) = self.retry.deadline {
-                if started.elapsed() + sleep > deadline {
+                if started.elapsed().saturating_add(sleep) > deadline {
                     return Err(Error::new(
                         Kind::Deadline,
                         format!(
@@ -416,7 +479,7 @@ impl Session {
                     None if e.is_transport() && !e.is_tls() => Verdict::RetryNewConnection,
                     None => Verdict::Fail,
                 };
-                return Err(Failure(e, verdict, None));
+                return Err(Failure(e, verdict, None, false));
             }
         };
         *generation = creds.generation;
@@ -436,8 +499,27 @@ impl Session {
                     .with_source(e),
                     Verdict::Fail,
                     None,
+                    false,
                 )
             })?;
+        let storage_path = reqwest::Url::parse(&storage_url)
+            .map(|u| u.path().to_owned())
+            .unwrap_or_default();
+        if !crate::path::check_sent_path(&storage_path, &call.target, req.url().path()) {
+            // The last guard: a name the URL parser would have folded into another path.
+            return Err(Failure(
+                Error::invalid_name(format!(
+                    "{}: refusing to send the request for {}: its URL would reach {} instead",
+                    op_failed(),
+                    call.target.describe(),
+                    req.url().path()
+                ))
+                .with_request(call.method.as_str(), &url),
+                Verdict::Fail,
+                None,
+                false,
+            ));
+        }
         {
             let h = req.headers_mut();
             for (name, secret) in [
@@ -460,6 +542,7 @@ impl Session {
                             .with_source(e),
                         Verdict::Fail,
                         None,
+                        false,
                     )
                 })?;
                 let value = HeaderValue::from_bytes(value.as_bytes()).map_err(|e| {
@@ -468,6 +551,7 @@ impl Session {
                             .with_source(e),
                         Verdict::Fail,
                         None,
+                        false,
                     )
                 })?;
                 h.append(name, value);
@@ -490,6 +574,7 @@ impl Session {
                     e.with_request(call.method.as_str(), &url),
                     Verdict::Fail,
                     None,
+                    false,
                 )
             })?;
             *req.body_mut() = Some(b);
@@ -505,6 +590,7 @@ impl Session {
                     Error::transport(op_failed(), call.method.as_str(), &url, e),
                     verdict,
                     None,
+                    true,
                 ));
             }
         };
@@ -532,6 +618,7 @@ impl Session {
             ),
             verdict,
             retry_after,
+            true,
         ))
     }
 }
@@ -541,6 +628,52 @@ pub(crate) fn reason_of(resp: &reqwest::Response) -> String {
     match resp.extensions().get::<hyper::ext::ReasonPhrase>() {
         Some(r) => String::from_utf8_lossy(r.as_bytes()).into_owned(),
         None => resp.status().canonical_reason().unwrap_or("").to_owned(),
+    }
+}
+
+/// The most of a successful response that is read whole: listing pages, bulk-delete and
+/// extract-archive reports, auth replies. A body past it (an endless chunked page) is an
+/// error, never memory exhaustion.
+pub(crate) const BODY_LIMIT: usize = 64 << 20;
+
+/// Reads a whole body of at most `limit` bytes into one buffer sized by its
+/// `Content-Length`, letting go of each chunk as it is copied (collecting the chunks first
+/// would keep the HTTP client's read buffers alive). `what` names the request for errors
+/// ("Container GET failed").
+pub(crate) async fn read_capped(
+    mut response: reqwest::Response,
+    limit: usize,
+    what: &str,
+    method: &str,
+    url: &str,
+) -> crate::Result<Bytes> {
+    let announced = response.content_length().unwrap_or(0).min(16 << 20);
+    let mut buf = Vec::with_capacity(usize::try_from(announced).unwrap_or(0).min(limit));
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if buf.len() + chunk.len() > limit {
+                    return Err(Error::new(
+                        Kind::Decode,
+                        format!(
+                            "{what}: the response body is larger than {} MiB; not read further",
+                            limit >> 20
+                        ),
+                    )
+                    .with_request(method, url));
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(Bytes::from(buf)),
+            Err(e) => {
+                return Err(Error::transport(
+                    "reading the response failed",
+                    method,
+                    url,
+                    e,
+                ))
+            }
+        }
     }
 }
 

@@ -149,7 +149,12 @@ impl Backoff {
 pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
     let v = value.trim();
     if let Ok(secs) = v.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+        // Past what a Duration holds, it is as good as "the longest back-off".
+        return match crate::numbers::secs_to_duration(secs) {
+            Some(d) => Some(d),
+            None if secs.is_finite() && secs > 0.0 => Some(Duration::MAX),
+            None => None,
+        };
     }
     let when = httpdate::parse_http_date(v).ok()?;
     Some(
@@ -223,5 +228,13 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(parse_retry_after("1e300"), Some(Duration::MAX));
+        assert_eq!(parse_retry_after("NaN"), None);
+        assert_eq!(parse_retry_after("-1"), None);
+        let mut b = Backoff::new(&RetryConfig::default());
+        assert_eq!(
+            b.next_sleep(parse_retry_after("1e300")),
+            Duration::from_secs(64)
+        );
     }
 }
