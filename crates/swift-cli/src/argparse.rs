@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use crate::pyfmt::py_repr_str;
+use crate::pyfmt::{py_float, py_repr_str};
 
 /// A value in the namespace, as argparse stores it.
 #[derive(Clone, Debug, PartialEq)]
@@ -535,43 +535,6 @@ pub fn py_int(raw: &str) -> Option<i64> {
     let clean: String = digits.chars().filter(|c| *c != '_').collect();
     let v: i64 = clean.parse().ok()?;
     Some(if neg { -v } else { v })
-}
-
-/// Python's `float(text)`: whitespace, sign, `inf`, `nan`, exponents, underscores.
-pub fn py_float(raw: &str) -> Option<f64> {
-    let t = raw.trim();
-    if t.is_empty() {
-        return None;
-    }
-    let lower = t.to_ascii_lowercase();
-    let unsigned = lower.trim_start_matches(['+', '-']);
-    if lower.len() - unsigned.len() > 1 {
-        return None;
-    }
-    if matches!(unsigned, "inf" | "infinity" | "nan") {
-        return lower.parse().ok();
-    }
-    if t.contains('_') {
-        // Underscores only between digits.
-        let b = t.as_bytes();
-        for (i, c) in b.iter().enumerate() {
-            if *c == b'_'
-                && !(i > 0
-                    && b[i - 1].is_ascii_digit()
-                    && b.get(i + 1).is_some_and(u8::is_ascii_digit))
-            {
-                return None;
-            }
-        }
-    }
-    let clean: String = t.chars().filter(|c| *c != '_').collect();
-    if !clean
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'))
-    {
-        return None;
-    }
-    clean.parse().ok()
 }
 
 /// python-swiftclient's `parse_timeout`: a number with an optional unit (`s`, `m`, `min`,

@@ -377,7 +377,7 @@ pub fn token_cache_path(ns: &Namespace) -> Option<PathBuf> {
         Some(base.join("swiftclient-rs").join("tokens.json"))
     };
     match env {
-        Some(v) if swiftclient::config_true_value(&v) => default(),
+        Some(v) if swiftclient::Settings::config_true_value(&v) => default(),
         Some(v)
             if matches!(
                 v.to_ascii_lowercase().as_str(),

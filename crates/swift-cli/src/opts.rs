@@ -234,7 +234,7 @@ pub fn add_default_args(p: &mut Parser, env: &dyn Env) {
     p.add(int(&["-R", "--retries"], "retries", 5));
     let insecure = env
         .var("SWIFTCLIENT_INSECURE")
-        .is_some_and(|v| swiftclient::config_true_value(&v));
+        .is_some_and(|v| swiftclient::Settings::config_true_value(&v));
     p.add(Opt::new(
         &["--insecure"],
         "insecure",

@@ -144,7 +144,7 @@ pub fn prt_bytes(num: &str, human: bool) -> String {
     if !human {
         return rjust(num, 12);
     }
-    let Some(mut value) = crate::argparse::py_float(num) else {
+    let Some(mut value) = py_float(num) else {
         return rjust(num, 4);
     };
     let names = [
@@ -175,6 +175,43 @@ pub fn prt_bytes(num: &str, human: bool) -> String {
 /// `prt_bytes` of a number.
 pub fn prt_num(n: u64, human: bool) -> String {
     prt_bytes(&n.to_string(), human)
+}
+
+/// Python's `float(text)`: whitespace, sign, `inf`, `nan`, exponents, underscores.
+pub fn py_float(raw: &str) -> Option<f64> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return None;
+    }
+    let lower = t.to_ascii_lowercase();
+    let unsigned = lower.trim_start_matches(['+', '-']);
+    if lower.len() - unsigned.len() > 1 {
+        return None;
+    }
+    if matches!(unsigned, "inf" | "infinity" | "nan") {
+        return lower.parse().ok();
+    }
+    if t.contains('_') {
+        // Underscores only between digits.
+        let b = t.as_bytes();
+        for (i, c) in b.iter().enumerate() {
+            if *c == b'_'
+                && !(i > 0
+                    && b[i - 1].is_ascii_digit()
+                    && b.get(i + 1).is_some_and(u8::is_ascii_digit))
+            {
+                return None;
+            }
+        }
+    }
+    let clean: String = t.chars().filter(|c| *c != '_').collect();
+    if !clean
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'))
+    {
+        return None;
+    }
+    clean.parse().ok()
 }
 
 #[cfg(test)]

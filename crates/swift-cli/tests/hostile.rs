@@ -47,7 +47,7 @@ fn plant(conn: &swiftclient::blocking::Connection) {
 fn precious_intact(conn: &swiftclient::blocking::Connection) {
     assert_eq!(body(conn, "other", "precious"), b"precious data");
     let h = conn.head_object("other", "precious").unwrap();
-    assert!(h.get("x-object-meta-planted").is_none());
+    assert!(h.headers().get("x-object-meta-planted").is_none());
 }
 
 // `swift stat`, `download`, `post`, `copy` and `delete` on a container holding planted

@@ -21,7 +21,7 @@ async fn main() -> Result<(), swiftclient::Error> {
     let account = conn.head_account().await?;
     println!(
         "Account has {} containers",
-        account.container_count().unwrap_or(0)
+        account.headers().container_count().unwrap_or(0)
     );
     let containers = conn.get_account(&ListOptions::new()).await?;
     for c in &containers.entries {
@@ -60,7 +60,7 @@ async fn main() -> Result<(), swiftclient::Error> {
     let head = conn.head_object("documents", "readme.txt").await?;
     println!(
         "Author: {}",
-        head.get("x-object-meta-author").unwrap_or("?")
+        head.headers().get("x-object-meta-author").unwrap_or("?")
     );
 
     // Copy object

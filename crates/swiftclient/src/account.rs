@@ -5,8 +5,9 @@ use futures_util::Stream;
 
 use crate::connection::Connection;
 use crate::headers::RequestHeaders;
+use crate::listing::ListOptions;
 use crate::listing::{ContainerEntry, Listing};
-use crate::options::{ListOptions, RequestOptions};
+use crate::options::RequestOptions;
 use crate::path::{append_query, Target};
 use crate::response::Response;
 use crate::transport::body::Body;

@@ -6,13 +6,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::Authenticator;
+use crate::clock::Sleeper;
+use crate::retry::RetryConfig;
 use crate::secret::Secret;
-use crate::transport::retry::{RetryConfig, Sleeper};
 
 /// OpenStack options (python-swiftclient's `os_options`), used by Keystone auth and catalog
 /// selection. Every field is optional.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
+#[must_use]
 pub struct OsOptions {
     /// Tenant (v2) name.
     pub tenant_name: Option<String>,
@@ -61,6 +63,7 @@ pub struct OsOptions {
 /// TLS settings (python-swiftclient's `cacert`, `insecure`, `cert`, `cert_key`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
+#[must_use]
 pub struct TlsOptions {
     /// A PEM bundle of the only CAs to trust (the system roots are then not used).
     pub cacert: Option<PathBuf>,
@@ -149,6 +152,7 @@ impl Default for Config {
 /// # Ok::<(), swiftclient::Error>(())
 /// ```
 #[derive(Debug, Default)]
+#[must_use]
 pub struct ConnectionBuilder {
     pub(crate) config: Config,
 }

@@ -9,12 +9,13 @@ use crate::auth::{
     Authenticator, Credentials, EndpointFilter, KeystoneAuth, KeystoneVersion, Scope, V1Auth,
 };
 use crate::config::{Config, ConnectionBuilder};
-use crate::error::{Error, Kind};
+use crate::error::{Error, ErrorKind};
 use crate::headers::Headers;
+use crate::http::{read_capped, read_limited, reason_of, BODY_LIMIT};
 use crate::path::Target;
 use crate::response::Response;
 use crate::secret::Secret;
-use crate::transport::{read_capped, read_limited, reason_of, Call, Outcome, Session, BODY_LIMIT};
+use crate::transport::{Call, Outcome, Session};
 
 /// A connection to a Swift cluster: python-swiftclient's `Connection`, async.
 ///
@@ -70,7 +71,7 @@ impl Connection {
         match (st.url, st.token) {
             (Some(url), Some(token)) => Ok((url, token)),
             _ => Err(Error::new(
-                Kind::Auth,
+                ErrorKind::Auth,
                 "no token: give credentials or a preauth token",
             )),
         }
@@ -111,7 +112,7 @@ impl Connection {
         let body = self.get_capabilities_raw_at(url).await?;
         let value: Value = serde_json::from_slice(&body).map_err(|e| {
             Error::new(
-                Kind::Decode,
+                ErrorKind::Decode,
                 "Capabilities GET failed: the answer is not JSON",
             )
             .with_request("GET", &info)

@@ -7,8 +7,9 @@ use futures_util::Stream;
 
 use crate::connection::Connection;
 use crate::headers::RequestHeaders;
+use crate::listing::ListOptions;
 use crate::listing::{advance, page_query, parse_page, Entry, Listing, ObjectEntry};
-use crate::options::{ListOptions, RequestOptions};
+use crate::options::RequestOptions;
 use crate::path::{append_query, Target};
 use crate::response::Response;
 use crate::transport::Call;

@@ -9,11 +9,12 @@ use futures_util::Stream;
 use md5::{Digest, Md5};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
-use crate::error::{Error, Kind};
+use crate::error::{Error, ErrorKind};
 use crate::headers::{Headers, RequestHeaders};
+use crate::numbers::hex;
 use crate::path::Target;
 use crate::response::Response;
-use crate::transport::{hex, Call, Session};
+use crate::transport::{Call, Session};
 
 /// A downloaded object: its response (headers) and its body.
 #[derive(Debug)]
@@ -179,7 +180,7 @@ impl ObjectBody {
                     if let Some(exp) = self.expected_len {
                         if self.read < exp {
                             let msg = format!("the body ended after {} of {exp} bytes", self.read);
-                            self.resume(Error::new(Kind::Integrity, msg)).await?;
+                            self.resume(Error::new(ErrorKind::Integrity, msg)).await?;
                             continue;
                         }
                     }
@@ -196,7 +197,7 @@ impl ObjectBody {
 
     fn integrity(&self, msg: String) -> Error {
         Error::new(
-            Kind::Integrity,
+            ErrorKind::Integrity,
             format!("Object GET failed: {}: {msg}", self.target.describe()),
         )
     }

@@ -5,7 +5,7 @@ use std::fmt;
 use crate::headers::Headers;
 
 /// How many bytes of an error response body an [`Error`] keeps.
-pub const BODY_EXCERPT_LIMIT: usize = 1024;
+const BODY_EXCERPT_LIMIT: usize = Error::BODY_EXCERPT_LIMIT;
 
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -21,7 +21,7 @@ pub struct Error {
 }
 
 struct Inner {
-    kind: Kind,
+    kind: ErrorKind,
     /// e.g. "Object GET failed".
     msg: String,
     method: Option<String>,
@@ -37,7 +37,7 @@ struct Inner {
 /// What sort of failure an [`Error`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Kind {
+pub enum ErrorKind {
     /// The server answered with a status that is not a success.
     Status,
     /// The request could not be sent or the response not read (connect, reset, timeout, TLS).
@@ -63,7 +63,10 @@ pub enum Kind {
 }
 
 impl Error {
-    pub(crate) fn new(kind: Kind, msg: impl Into<String>) -> Self {
+    /// How many bytes of an error response body an error keeps ([`Error::body`]).
+    pub const BODY_EXCERPT_LIMIT: usize = 1024;
+
+    pub(crate) fn new(kind: ErrorKind, msg: impl Into<String>) -> Self {
         Error {
             inner: Box::new(Inner {
                 kind,
@@ -89,17 +92,17 @@ impl Error {
             .unwrap_or_else(|| "(no message)".to_owned());
         tracing::error!(target: "swiftclient", "a transfer task panicked: {what}");
         Self::new(
-            Kind::Internal,
+            ErrorKind::Internal,
             format!("internal error (a bug of swiftclient, please report it): {what}"),
         )
     }
 
     pub(crate) fn invalid_name(msg: impl Into<String>) -> Self {
-        Self::new(Kind::InvalidName, msg)
+        Self::new(ErrorKind::InvalidName, msg)
     }
 
     pub(crate) fn invalid_input(msg: impl Into<String>) -> Self {
-        Self::new(Kind::InvalidInput, msg)
+        Self::new(ErrorKind::InvalidInput, msg)
     }
 
     /// An error for a non-success HTTP response.
@@ -112,7 +115,7 @@ impl Error {
         headers: Headers,
         body: &[u8],
     ) -> Self {
-        let mut e = Self::new(Kind::Status, msg);
+        let mut e = Self::new(ErrorKind::Status, msg);
         e.inner.method = Some(method.to_owned());
         e.inner.url = Some(scrub_url(url));
         e.inner.status = Some(status);
@@ -131,7 +134,7 @@ impl Error {
         url: &str,
         source: reqwest::Error,
     ) -> Self {
-        let mut e = Self::new(Kind::Transport, msg);
+        let mut e = Self::new(ErrorKind::Transport, msg);
         e.inner.method = Some(method.to_owned());
         e.inner.url = Some(scrub_url(url));
         e.inner.source = Some(Box::new(source.without_url()));
@@ -158,7 +161,7 @@ impl Error {
     }
 
     /// The kind of failure.
-    pub fn kind(&self) -> Kind {
+    pub fn kind(&self) -> ErrorKind {
         self.inner.kind
     }
 
@@ -192,7 +195,7 @@ impl Error {
         self.inner.headers.as_ref()
     }
 
-    /// The first [`BODY_EXCERPT_LIMIT`] bytes of the response body, as text.
+    /// The first [`Error::BODY_EXCERPT_LIMIT`] bytes of the response body, as text.
     pub fn body(&self) -> Option<&str> {
         self.inner.body.as_deref()
     }
@@ -244,12 +247,12 @@ impl Error {
 
     /// The server answered with a non-success status.
     pub fn is_status(&self) -> bool {
-        self.inner.kind == Kind::Status
+        self.inner.kind == ErrorKind::Status
     }
 
     /// A transport failure: connect, reset, timeout or TLS.
     pub fn is_transport(&self) -> bool {
-        self.inner.kind == Kind::Transport
+        self.inner.kind == ErrorKind::Transport
     }
 
     /// A connect or read timeout.
@@ -272,37 +275,37 @@ impl Error {
 
     /// Authentication failed (wrong credentials or an unusable auth answer).
     pub fn is_auth(&self) -> bool {
-        self.inner.kind == Kind::Auth || self.inner.msg.starts_with("Auth ")
+        self.inner.kind == ErrorKind::Auth || self.inner.msg.starts_with("Auth ")
     }
 
     /// A container or object name the cluster would refuse.
     pub fn is_invalid_name(&self) -> bool {
-        self.inner.kind == Kind::InvalidName
+        self.inner.kind == ErrorKind::InvalidName
     }
 
     /// A bad argument or option.
     pub fn is_invalid_input(&self) -> bool {
-        self.inner.kind == Kind::InvalidInput
+        self.inner.kind == ErrorKind::InvalidInput
     }
 
     /// An upload needed a retry but its body could not be rewound.
     pub fn is_body_not_replayable(&self) -> bool {
-        self.inner.kind == Kind::BodyNotReplayable
+        self.inner.kind == ErrorKind::BodyNotReplayable
     }
 
     /// Data did not match what the server announced (length, range, ETag).
     pub fn is_integrity(&self) -> bool {
-        self.inner.kind == Kind::Integrity
+        self.inner.kind == ErrorKind::Integrity
     }
 
     /// The overall retry deadline passed.
     pub fn is_deadline(&self) -> bool {
-        self.inner.kind == Kind::Deadline
+        self.inner.kind == ErrorKind::Deadline
     }
 
     /// A task of the library panicked (a bug); its item failed.
     pub fn is_internal(&self) -> bool {
-        self.inner.kind == Kind::Internal
+        self.inner.kind == ErrorKind::Internal
     }
 
     fn find_reqwest(&self) -> Option<&reqwest::Error> {
@@ -473,7 +476,7 @@ impl std::error::Error for Error {
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
-        Error::new(Kind::Io, "I/O error").with_source(e)
+        Error::new(ErrorKind::Io, "I/O error").with_source(e)
     }
 }
 

@@ -141,13 +141,13 @@ proptest! {
         let _ = crate::numbers::epoch_secs(f);
         let _ = crate::numbers::from_now(f);
         let _ = crate::numbers::secs_to_duration(f);
-        let _ = crate::transport::retry::parse_retry_after(&text);
+        let _ = crate::retry::parse_retry_after(&text);
         let mut h = Headers::new();
         h.append_raw("X-Timestamp", &text);
         h.append_raw("X-Object-Meta-Mtime", &text);
         let _ = h.timestamp();
-        let mut b = crate::transport::retry::Backoff::new(&crate::RetryConfig::default());
-        let sleep = b.next_sleep(crate::transport::retry::parse_retry_after(&text));
+        let mut b = crate::retry::Backoff::new(&crate::RetryConfig::default());
+        let sleep = b.next_sleep(crate::retry::parse_retry_after(&text));
         prop_assert!(sleep <= std::time::Duration::from_secs(64));
         let _ = crate::auth::keystone::parse_iso8601(&text);
     }

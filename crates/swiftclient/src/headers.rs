@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::SystemTime;
 
-use crate::path::unquote_lossless;
+use crate::quoting::unquote_lossless;
 use crate::secret::{is_sensitive_header, redact};
 
 /// Response headers as python-swiftclient returns them.

@@ -7,7 +7,7 @@
 //!
 //! let conn = Connection::v1("http://127.0.0.1:8080/auth/v1.0", "test:tester", "testing")?;
 //! let account = conn.head_account().await?;
-//! println!("{} containers", account.container_count().unwrap_or(0));
+//! println!("{} containers", account.headers().container_count().unwrap_or(0));
 //!
 //! conn.put_container("documents").await?;
 //! conn.put_object("documents", "readme.txt", "Hello, World!").await?;
@@ -39,6 +39,7 @@
 mod account;
 pub mod auth;
 pub mod blocking;
+mod clock;
 mod config;
 mod connection;
 mod container;
@@ -47,13 +48,16 @@ mod error;
 #[cfg(test)]
 mod fuzz;
 mod headers;
+mod http;
 mod listing;
 mod localfs;
 mod numbers;
 mod object;
 mod options;
 pub mod path;
+mod quoting;
 mod response;
+mod retry;
 mod secret;
 mod settings;
 pub mod tempurl;
@@ -61,15 +65,16 @@ pub mod transfer;
 mod transport;
 
 pub use auth::{AuthToken, Authenticator, V1Auth};
+pub use clock::{BoxFuture, Sleeper, TokioSleeper};
 pub use config::{ConnectionBuilder, OsOptions, TlsOptions};
 pub use connection::{Capabilities, Connection};
 pub use download::{Object, ObjectBody};
-pub use error::{Error, Kind, Result, BODY_EXCERPT_LIMIT};
+pub use error::{Error, ErrorKind, Result};
 pub use headers::{Headers, RequestHeaders};
-pub use listing::{ContainerEntry, Entry, Listing, ObjectEntry};
-pub use options::{CopyOptions, ListOptions, PutOptions, RequestOptions};
+pub use listing::{ContainerEntry, Entry, ListOptions, Listing, ObjectEntry};
+pub use options::{CopyOptions, PutOptions, RequestOptions};
 pub use response::{Attempt, Response};
+pub use retry::RetryConfig;
 pub use secret::Secret;
-pub use settings::{config_true_value, Settings};
-pub use transport::body::{Body, SeekRead};
-pub use transport::retry::{RetryConfig, Sleeper, TokioSleeper};
+pub use settings::Settings;
+pub use transport::body::Body;

@@ -4,8 +4,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::error::{Error, Kind};
-use crate::options::ListOptions;
+use crate::error::{Error, ErrorKind};
+use crate::headers::RequestHeaders;
 use crate::path::{append_query, query_string};
 use crate::response::Response;
 
@@ -79,8 +79,124 @@ macro_rules! raw_accessors {
 raw_accessors!(ContainerEntry);
 raw_accessors!(ObjectEntry);
 
+/// Listing parameters for [`crate::Connection::get_account`] and
+/// [`crate::Connection::get_container`] and their streaming forms.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+#[must_use]
+pub struct ListOptions {
+    /// Start after this name.
+    pub marker: Option<String>,
+    /// Stop before this name.
+    pub end_marker: Option<String>,
+    /// At most this many entries per page (per request).
+    pub limit: Option<u64>,
+    /// Only names with this prefix.
+    pub prefix: Option<String>,
+    /// Roll names up to this delimiter into `subdir` entries.
+    pub delimiter: Option<String>,
+    /// Containers only: start after this version of `marker` (with the `versions` query).
+    pub version_marker: Option<String>,
+    /// Containers only: `path=` (like `prefix=<path>/` with `delimiter=/`).
+    pub path: Option<String>,
+    /// Fetch every page, not just the first.
+    pub full_listing: bool,
+    /// Extra headers.
+    pub headers: RequestHeaders,
+    /// A raw query string appended verbatim (e.g. `reverse=on`, `versions`). Unlike
+    /// python-swiftclient, it is kept on every page of a full listing.
+    pub query_string: Option<String>,
+}
+
+impl ListOptions {
+    /// First page, no filters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `marker`.
+    pub fn marker(mut self, v: impl Into<String>) -> Self {
+        self.marker = Some(v.into());
+        self
+    }
+
+    /// Sets `end_marker`.
+    pub fn end_marker(mut self, v: impl Into<String>) -> Self {
+        self.end_marker = Some(v.into());
+        self
+    }
+
+    /// Sets `limit`.
+    pub fn limit(mut self, v: u64) -> Self {
+        self.limit = Some(v);
+        self
+    }
+
+    /// Sets `prefix`.
+    pub fn prefix(mut self, v: impl Into<String>) -> Self {
+        self.prefix = Some(v.into());
+        self
+    }
+
+    /// Sets `delimiter`.
+    pub fn delimiter(mut self, v: impl Into<String>) -> Self {
+        self.delimiter = Some(v.into());
+        self
+    }
+
+    /// Sets `version_marker`.
+    pub fn version_marker(mut self, v: impl Into<String>) -> Self {
+        self.version_marker = Some(v.into());
+        self
+    }
+
+    /// Sets `path`.
+    pub fn path(mut self, v: impl Into<String>) -> Self {
+        self.path = Some(v.into());
+        self
+    }
+
+    /// Fetch every page.
+    pub fn full_listing(mut self, v: bool) -> Self {
+        self.full_listing = v;
+        self
+    }
+
+    /// Moves `marker` (and `version_marker`) past `last`, the last entry of a page, for the
+    /// next page. A page must end strictly after the one before (before it with `reverse`):
+    /// a server whose pages repeat or cycle gets an error here, never an endless loop.
+    ///
+    /// ```
+    /// # fn page(conn: &swiftclient::blocking::Connection) -> swiftclient::Result<()> {
+    /// let mut opts = swiftclient::ListOptions::new().limit(100);
+    /// loop {
+    ///     let page = conn.get_container("c", &opts)?.entries;
+    ///     let Some(last) = page.last() else { break };
+    ///     // ... use the page ...
+    ///     opts.advance(last)?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn advance<T: Entry>(&mut self, last: &T) -> crate::Result<()> {
+        advance(self, last)
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.set(name, value);
+        self
+    }
+
+    /// Sets the raw query string.
+    pub fn query_string(mut self, q: impl Into<String>) -> Self {
+        self.query_string = Some(q.into());
+        self
+    }
+}
+
 /// One listing: the response of the first page and the entries of every page fetched.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Listing<T> {
     /// The response (headers of the first page).
     pub response: Response,
@@ -190,13 +306,18 @@ pub(crate) fn parse_page<T: Entry>(body: &[u8], what: &str) -> crate::Result<Vec
         return Ok(Vec::new());
     }
     let values: Vec<Box<RawValue>> = serde_json::from_slice(body).map_err(|e| {
-        Error::new(Kind::Decode, format!("{what} listing is not a JSON array")).with_source(e)
+        Error::new(
+            ErrorKind::Decode,
+            format!("{what} listing is not a JSON array"),
+        )
+        .with_source(e)
     })?;
     values
         .into_iter()
         .map(|v| {
-            T::from_json(v)
-                .map_err(|e| Error::new(Kind::Decode, format!("bad {what} listing entry: {e}")))
+            T::from_json(v).map_err(|e| {
+                Error::new(ErrorKind::Decode, format!("bad {what} listing entry: {e}"))
+            })
         })
         .collect()
 }
@@ -249,7 +370,7 @@ pub(crate) fn advance<T: Entry>(opts: &mut ListOptions, last: &T) -> crate::Resu
             next == prev && version.is_some() && opts.version_marker != version;
         if !forward && !same_name_new_version {
             return Err(Error::new(
-                Kind::Decode,
+                ErrorKind::Decode,
                 format!(
                     "the listing does not advance: the page after marker {prev:?} ends with {next:?}"
                 ),
@@ -266,7 +387,7 @@ fn is_reverse(opts: &ListOptions) -> bool {
     opts.query_string.as_deref().is_some_and(|q| {
         q.trim_start_matches('?').split('&').any(|kv| {
             let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            k == "reverse" && crate::config_true_value(v)
+            k == "reverse" && crate::settings::config_true_value(v)
         })
     })
 }

@@ -32,6 +32,17 @@ pub(crate) fn parse_epoch_secs(text: &str) -> Option<SystemTime> {
     epoch_secs(text.trim().parse().ok()?)
 }
 
+/// Lower-case hexadecimal digits of `bytes` (digests, ETags).
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,10 +2,12 @@
 
 use crate::connection::{finish, object_target, Connection};
 use crate::download::{Object, ObjectBody};
-use crate::error::{Error, Kind};
+use crate::error::{Error, ErrorKind};
 use crate::headers::RequestHeaders;
 use crate::options::{CopyOptions, PutOptions, RequestOptions};
-use crate::path::{append_query, quote};
+use bytes::Bytes;
+
+use crate::path::{append_query, quote, Target};
 use crate::response::Response;
 use crate::transport::body::Body;
 use crate::transport::Call;
@@ -124,7 +126,7 @@ impl Connection {
             if let (Some(sent), Some(etag)) = (sent_md5, resp.etag()) {
                 if etag.len() == 32 && !sent.eq_ignore_ascii_case(etag) {
                     return Err(Error::new(
-                        Kind::Integrity,
+                        ErrorKind::Integrity,
                         format!(
                             "Object PUT failed: {container}/{object}: the server stored ETag {etag} but the data sent has MD5 {sent}"
                         ),
@@ -218,6 +220,54 @@ impl Connection {
             opts,
         )
         .await
+    }
+
+    /// `DELETE` an object and read the reply body, for deletes that report on their work:
+    /// with `multipart-manifest=delete` (an SLO and its segments) and `Accept:
+    /// application/json`, the body is the cluster's JSON report (`Number Deleted`, `Errors`).
+    pub async fn delete_object_report(
+        &self,
+        container: &str,
+        object: &str,
+        opts: &RequestOptions,
+    ) -> crate::Result<(Response, Bytes)> {
+        let mut call = Call::new(
+            "Object DELETE",
+            reqwest::Method::DELETE,
+            object_target(container, object)?,
+        );
+        call.headers = opts.headers.clone();
+        append_query(&mut call.query, opts.query_string.as_deref());
+        self.exchange(call).await
+    }
+
+    /// `PUT ?extract-archive=<format>` (`tar`, `tar.gz`, `tar.bz2`): the cluster unpacks the
+    /// archive into objects under `path` (`""`: the archive's first directory level names the
+    /// containers; `"c"`: into container `c`; `"c/prefix"`: under `prefix/` in `c`). Returns
+    /// the response and its report (JSON when `Accept: application/json` is among the
+    /// headers: `Number Files Created`, `Errors`, ...). See
+    /// [`Transfer::extract_archive`](crate::transfer::Transfer::extract_archive) for archives
+    /// made from local files on the fly.
+    pub async fn extract_archive(
+        &self,
+        path: &str,
+        format: &str,
+        body: impl Into<Body>,
+        opts: &RequestOptions,
+    ) -> crate::Result<(Response, Bytes)> {
+        let path = path.trim_matches('/');
+        let target = match path.split_once('/') {
+            None if path.is_empty() => Target::Account,
+            None => Target::container(path)?,
+            Some((c, p)) => Target::object(c, p)?,
+        };
+        let mut body = body.into();
+        let mut call = Call::new("Archive PUT", reqwest::Method::PUT, target);
+        call.headers = opts.headers.clone();
+        call.query = format!("extract-archive={}", quote(format));
+        append_query(&mut call.query, opts.query_string.as_deref());
+        call.body = Some(&mut body);
+        self.exchange(call).await
     }
 
     async fn object_call(

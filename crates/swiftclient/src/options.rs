@@ -4,6 +4,8 @@ use crate::headers::RequestHeaders;
 
 /// Extra headers and a raw query string for any operation.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+#[must_use]
 pub struct RequestOptions {
     /// Headers sent with the request (names lower-cased).
     pub headers: RequestHeaders,
@@ -45,121 +47,10 @@ impl From<RequestHeaders> for RequestOptions {
     }
 }
 
-/// Listing parameters for [`crate::Connection::get_account`] and
-/// [`crate::Connection::get_container`] and their streaming forms.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ListOptions {
-    /// Start after this name.
-    pub marker: Option<String>,
-    /// Stop before this name.
-    pub end_marker: Option<String>,
-    /// At most this many entries per page (per request).
-    pub limit: Option<u64>,
-    /// Only names with this prefix.
-    pub prefix: Option<String>,
-    /// Roll names up to this delimiter into `subdir` entries.
-    pub delimiter: Option<String>,
-    /// Containers only: start after this version of `marker` (with the `versions` query).
-    pub version_marker: Option<String>,
-    /// Containers only: `path=` (like `prefix=<path>/` with `delimiter=/`).
-    pub path: Option<String>,
-    /// Fetch every page, not just the first.
-    pub full_listing: bool,
-    /// Extra headers.
-    pub headers: RequestHeaders,
-    /// A raw query string appended verbatim (e.g. `reverse=on`, `versions`). Unlike
-    /// python-swiftclient, it is kept on every page of a full listing.
-    pub query_string: Option<String>,
-}
-
-impl ListOptions {
-    /// First page, no filters.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Sets `marker`.
-    pub fn marker(mut self, v: impl Into<String>) -> Self {
-        self.marker = Some(v.into());
-        self
-    }
-
-    /// Sets `end_marker`.
-    pub fn end_marker(mut self, v: impl Into<String>) -> Self {
-        self.end_marker = Some(v.into());
-        self
-    }
-
-    /// Sets `limit`.
-    pub fn limit(mut self, v: u64) -> Self {
-        self.limit = Some(v);
-        self
-    }
-
-    /// Sets `prefix`.
-    pub fn prefix(mut self, v: impl Into<String>) -> Self {
-        self.prefix = Some(v.into());
-        self
-    }
-
-    /// Sets `delimiter`.
-    pub fn delimiter(mut self, v: impl Into<String>) -> Self {
-        self.delimiter = Some(v.into());
-        self
-    }
-
-    /// Sets `version_marker`.
-    pub fn version_marker(mut self, v: impl Into<String>) -> Self {
-        self.version_marker = Some(v.into());
-        self
-    }
-
-    /// Sets `path`.
-    pub fn path(mut self, v: impl Into<String>) -> Self {
-        self.path = Some(v.into());
-        self
-    }
-
-    /// Fetch every page.
-    pub fn full_listing(mut self, v: bool) -> Self {
-        self.full_listing = v;
-        self
-    }
-
-    /// Moves `marker` (and `version_marker`) past `last`, the last entry of a page, for the
-    /// next page. A page must end strictly after the one before (before it with `reverse`):
-    /// a server whose pages repeat or cycle gets an error here, never an endless loop.
-    ///
-    /// ```
-    /// # fn page(conn: &swiftclient::blocking::Connection) -> swiftclient::Result<()> {
-    /// let mut opts = swiftclient::ListOptions::new().limit(100);
-    /// loop {
-    ///     let page = conn.get_container("c", &opts)?.entries;
-    ///     let Some(last) = page.last() else { break };
-    ///     // ... use the page ...
-    ///     opts.advance(last)?;
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn advance<T: crate::Entry>(&mut self, last: &T) -> crate::Result<()> {
-        crate::listing::advance(self, last)
-    }
-
-    /// Adds a header.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.set(name, value);
-        self
-    }
-
-    /// Sets the raw query string.
-    pub fn query_string(mut self, q: impl Into<String>) -> Self {
-        self.query_string = Some(q.into());
-        self
-    }
-}
-
 /// Parameters of [`crate::Connection::put_object_with`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+#[must_use]
 pub struct PutOptions {
     /// `Content-Type`; when unset (and not in `headers`) none is sent and the server picks one.
     pub content_type: Option<String>,
@@ -211,10 +102,24 @@ impl PutOptions {
         self.query_string = Some(q.into());
         self
     }
+
+    /// Replaces the extra headers.
+    pub fn headers(mut self, headers: impl Into<RequestHeaders>) -> Self {
+        self.headers = headers.into();
+        self
+    }
+
+    /// Sets [`PutOptions::skip_etag_check`].
+    pub fn skip_etag_check(mut self, on: bool) -> Self {
+        self.skip_etag_check = on;
+        self
+    }
 }
 
 /// Parameters of [`crate::Connection::copy_object_with`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+#[must_use]
 pub struct CopyOptions {
     /// `/container/object`; `None` copies the object onto itself (to change its metadata).
     pub destination: Option<String>,

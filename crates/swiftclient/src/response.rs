@@ -4,6 +4,7 @@ use crate::headers::Headers;
 
 /// One attempt of an operation, as recorded for [`Response::attempts`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Attempt {
     /// The status, or `None` when the attempt failed before a response (connect, reset).
     pub status: Option<u16>,
@@ -83,12 +84,5 @@ impl Response {
     /// The transaction id.
     pub fn trans_id(&self) -> Option<&str> {
         self.headers.trans_id()
-    }
-}
-
-impl std::ops::Deref for Response {
-    type Target = Headers;
-    fn deref(&self) -> &Headers {
-        &self.headers
     }
 }

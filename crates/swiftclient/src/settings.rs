@@ -87,7 +87,7 @@ pub struct Settings {
 }
 
 /// python-swiftclient's `config_true_value`.
-pub fn config_true_value(v: &str) -> bool {
+pub(crate) fn config_true_value(v: &str) -> bool {
     matches!(
         v.to_ascii_lowercase().as_str(),
         "true" | "1" | "yes" | "on" | "t" | "y"
@@ -95,6 +95,11 @@ pub fn config_true_value(v: &str) -> bool {
 }
 
 impl Settings {
+    /// python-swiftclient's `config_true_value`: `true`, `1`, `yes`, `on`, `t`, `y` (any case).
+    pub fn config_true_value(value: &str) -> bool {
+        config_true_value(value)
+    }
+
     /// Reads the process environment.
     pub fn from_env() -> Self {
         Self::from_vars(|k| std::env::var(k).ok())

@@ -9,6 +9,7 @@ use crate::error::Error;
 
 /// The HMAC digest of a signature.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Digest {
     /// SHA-1 (deprecated by Swift, still accepted by many clusters).
     Sha1,
@@ -36,6 +37,7 @@ impl std::str::FromStr for Digest {
 /// Options of [`generate_temp_url`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
+#[must_use]
 pub struct TempUrlOptions {
     /// The time is an absolute Unix time, not seconds from now.
     pub absolute: bool,
@@ -149,7 +151,7 @@ fn signature(digest: Digest, key: &[u8], msg: &str) -> String {
     let raw = hmac_bytes(digest, key, msg.as_bytes());
     match digest {
         Digest::Sha512 => format!("sha512:{}", base64_url_nopad(&raw)),
-        _ => crate::transport::hex(&raw),
+        _ => crate::numbers::hex(&raw),
     }
 }
 

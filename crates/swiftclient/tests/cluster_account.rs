@@ -11,14 +11,14 @@ async fn head_account_reports_counts_with_lower_case_names() {
     let conn = common::connect();
     let resp = conn.head_account().await.unwrap();
     assert!(matches!(resp.status(), 200 | 204));
-    assert!(resp.container_count().is_some());
-    assert!(resp.bytes_used().is_some());
+    assert!(resp.headers().container_count().is_some());
+    assert!(resp.headers().bytes_used().is_some());
     assert!(resp.trans_id().is_some());
     assert!(resp.headers().iter().all(|(k, _)| k == k.to_lowercase()));
     // case-insensitive lookups
     assert_eq!(
-        resp.get("X-Account-Container-Count"),
-        resp.get("x-account-container-count")
+        resp.headers().get("X-Account-Container-Count"),
+        resp.headers().get("x-account-container-count")
     );
 }
 
@@ -30,12 +30,12 @@ async fn post_account_metadata_round_trip_with_unicode() {
         .await
         .unwrap();
     let resp = conn.head_account().await.unwrap();
-    assert_eq!(resp.get(&key), Some("värde ✓"));
+    assert_eq!(resp.headers().get(&key), Some("värde ✓"));
     // an empty value removes it
     conn.post_account(RequestHeaders::new().with(key.clone(), ""))
         .await
         .unwrap();
-    assert_eq!(conn.head_account().await.unwrap().get(&key), None);
+    assert_eq!(conn.head_account().await.unwrap().headers().get(&key), None);
 }
 
 #[tokio::test]

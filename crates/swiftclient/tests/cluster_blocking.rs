@@ -21,7 +21,10 @@ fn blocking_round_trip_of_every_kind_of_operation() {
     conn.post_container(&c, RequestHeaders::new().with("X-Container-Meta-A", "1"))
         .unwrap();
     assert_eq!(
-        conn.head_container(&c).unwrap().get("x-container-meta-a"),
+        conn.head_container(&c)
+            .unwrap()
+            .headers()
+            .get("x-container-meta-a"),
         Some("1")
     );
     conn.put_object(&c, "a b", "hello").unwrap();
@@ -32,7 +35,10 @@ fn blocking_round_trip_of_every_kind_of_operation() {
     )
     .unwrap();
     assert_eq!(
-        conn.head_object(&c, "a b").unwrap().get("x-object-meta-b"),
+        conn.head_object(&c, "a b")
+            .unwrap()
+            .headers()
+            .get("x-object-meta-b"),
         Some("2")
     );
     let mut s = String::new();

@@ -21,9 +21,9 @@ async fn put_head_post_delete_container_with_unicode_name() {
         .unwrap();
     assert_eq!(created.status(), 201);
     let h = conn.head_container(&c).await.unwrap();
-    assert_eq!(h.get("x-container-meta-colour"), Some("blå"));
-    assert_eq!(h.get("x-storage-policy"), Some("silver"));
-    assert_eq!(h.object_count(), Some(0));
+    assert_eq!(h.headers().get("x-container-meta-colour"), Some("blå"));
+    assert_eq!(h.headers().get("x-storage-policy"), Some("silver"));
+    assert_eq!(h.headers().object_count(), Some(0));
     conn.post_container(
         &c,
         RequestHeaders::new()
@@ -33,8 +33,11 @@ async fn put_head_post_delete_container_with_unicode_name() {
     .await
     .unwrap();
     let h = conn.head_container(&c).await.unwrap();
-    assert_eq!(h.get("x-container-meta-colour"), None);
-    assert_eq!(h.metadata().get("shape").map(String::as_str), Some("rund"));
+    assert_eq!(h.headers().get("x-container-meta-colour"), None);
+    assert_eq!(
+        h.headers().metadata().get("shape").map(String::as_str),
+        Some("rund")
+    );
     assert!(conn
         .get_account(&ListOptions::new().prefix(&c))
         .await
@@ -77,7 +80,7 @@ async fn listings_over_pages_full_and_streamed() {
         .await
         .unwrap();
     assert_eq!(first.entries.len(), 10);
-    assert_eq!(first.response.object_count(), Some(25));
+    assert_eq!(first.response.headers().object_count(), Some(25));
     let full = conn
         .get_container(&c, &ListOptions::new().limit(10).full_listing(true))
         .await

@@ -36,11 +36,11 @@ async fn put_get_head_delete_with_unicode_and_space_names() {
     assert_eq!(put.etag(), Some(md5_hex(&data).as_str()));
 
     let head = conn.head_object(&c, name).await.unwrap();
-    assert_eq!(head.content_length(), Some(13));
-    assert_eq!(head.content_type(), Some("text/plain"));
-    assert_eq!(head.get("x-object-meta-author"), Some("Jöhn Doe"));
-    assert!(head.last_modified().is_some());
-    assert!(head.timestamp().is_some());
+    assert_eq!(head.headers().content_length(), Some(13));
+    assert_eq!(head.headers().content_type(), Some("text/plain"));
+    assert_eq!(head.headers().get("x-object-meta-author"), Some("Jöhn Doe"));
+    assert!(head.headers().last_modified().is_some());
+    assert!(head.headers().timestamp().is_some());
 
     let obj = conn.get_object(&c, name).await.unwrap();
     assert_eq!(obj.headers().etag(), Some(md5_hex(&data).as_str()));
@@ -82,10 +82,10 @@ async fn post_object_replaces_metadata() {
     .await
     .unwrap();
     let h = conn.head_object(&c, "o").await.unwrap();
-    let meta = h.metadata();
+    let meta = h.headers().metadata();
     assert_eq!(meta.get("new").map(String::as_str), Some("ünï"));
     assert!(!meta.contains_key("old"), "POST replaces all metadata");
-    assert_eq!(h.content_type(), Some("application/x-test"));
+    assert_eq!(h.headers().content_type(), Some("application/x-test"));
     common::cleanup(&conn, &c).await;
 }
 
@@ -116,8 +116,8 @@ async fn copy_with_and_without_fresh_metadata() {
     .await
     .unwrap();
     let h = conn.head_object(&dst, "kept é").await.unwrap();
-    assert_eq!(h.get("x-object-meta-keep"), Some("yes"));
-    assert_eq!(h.get("x-object-meta-extra"), Some("added"));
+    assert_eq!(h.headers().get("x-object-meta-keep"), Some("yes"));
+    assert_eq!(h.headers().get("x-object-meta-extra"), Some("added"));
     assert_eq!(
         conn.get_object(&dst, "kept é")
             .await
@@ -140,8 +140,8 @@ async fn copy_with_and_without_fresh_metadata() {
     .await
     .unwrap();
     let h = conn.head_object(&dst, "fresh").await.unwrap();
-    assert_eq!(h.get("x-object-meta-keep"), None);
-    assert_eq!(h.get("x-object-meta-only"), Some("this"));
+    assert_eq!(h.headers().get("x-object-meta-keep"), None);
+    assert_eq!(h.headers().get("x-object-meta-only"), Some("this"));
 
     // plain copy
     conn.copy_object(&src, "ö src", &format!("/{dst}/plain"))
@@ -151,6 +151,7 @@ async fn copy_with_and_without_fresh_metadata() {
         conn.head_object(&dst, "plain")
             .await
             .unwrap()
+            .headers()
             .get("x-object-meta-keep"),
         Some("yes")
     );
@@ -166,8 +167,8 @@ async fn copy_with_and_without_fresh_metadata() {
     .await
     .unwrap();
     let h = conn.head_object(&src, "ö src").await.unwrap();
-    assert_eq!(h.get("x-object-meta-self"), Some("1"));
-    assert_eq!(h.get("x-object-meta-keep"), Some("yes"));
+    assert_eq!(h.headers().get("x-object-meta-self"), Some("1"));
+    assert_eq!(h.headers().get("x-object-meta-keep"), Some("yes"));
 
     common::cleanup(&conn, &src).await;
     common::cleanup(&conn, &dst).await;
@@ -302,8 +303,8 @@ async fn slo_manifest_put_get_and_delete_through_query_strings() {
     .await
     .unwrap();
     let head = conn.head_object(&c, "big").await.unwrap();
-    assert!(head.is_static_large_object());
-    assert_eq!(head.content_length(), Some((1 << 20) + 4));
+    assert!(head.headers().is_static_large_object());
+    assert_eq!(head.headers().content_length(), Some((1 << 20) + 4));
     // the whole object streams back (its ETag is not an MD5 of the data: no false alarm)
     let got = conn
         .get_object(&c, "big")

@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use md5::{Digest, Md5};
 use swift_fake::{FakeServer, Reply};
-use swiftclient::auth::BoxFuture;
+use swiftclient::BoxFuture;
 use swiftclient::{Connection, ConnectionBuilder, RequestOptions, Sleeper};
 
 /// Records every requested sleep and returns at once.

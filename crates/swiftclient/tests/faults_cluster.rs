@@ -98,7 +98,7 @@ async fn upload_survives_a_proxy_restart_and_the_object_is_whole() {
     );
     assert_eq!(resp.etag(), Some(md5.as_str()));
     let head = common::connect().head_object(&c, "big").await.unwrap();
-    assert_eq!(head.content_length(), Some(SIZE as u64));
+    assert_eq!(head.headers().content_length(), Some(SIZE as u64));
     assert_eq!(head.etag(), Some(md5.as_str()));
     common::cleanup(&common::connect(), &c).await;
 }
@@ -125,7 +125,7 @@ async fn a_failed_upload_leaves_the_old_version_whole() {
     assert!(err.to_string().starts_with("Object PUT failed"), "{err}");
     let head = direct.head_object(&c, "obj").await.unwrap();
     assert_eq!(head.etag(), old.etag(), "the old version is intact");
-    assert_eq!(head.content_length(), Some(15));
+    assert_eq!(head.headers().content_length(), Some(15));
     common::cleanup(&direct, &c).await;
 }
 
@@ -212,8 +212,8 @@ async fn segmented_upload_and_download_survive_a_proxy_restart() {
     }
     assert!(results.iter().any(|r| r.action == Action::UploadSegment));
     let head = common::connect().head_object(&c, "big").await.unwrap();
-    assert!(head.is_static_large_object());
-    assert_eq!(head.content_length(), Some(SIZE as u64));
+    assert!(head.headers().is_static_large_object());
+    assert_eq!(head.headers().content_length(), Some(SIZE as u64));
 
     // download to a file through the proxy, killed again mid-way: exact bytes, no stray file
     let out = tempfile::tempdir().unwrap();

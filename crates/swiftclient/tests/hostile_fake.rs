@@ -9,10 +9,11 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use swift_fake::{FakeServer, Reply, TlsFixture};
-use swiftclient::auth::{AuthToken, Authenticator, BoxFuture};
+use swiftclient::auth::{AuthToken, Authenticator};
 use swiftclient::transfer::{
     Action, DeleteOptions, DownloadOptions, Status, Transfer, TransferOptions,
 };
+use swiftclient::BoxFuture;
 use swiftclient::{Connection, CopyOptions, ListOptions, RequestHeaders, Sleeper};
 
 #[derive(Debug)]

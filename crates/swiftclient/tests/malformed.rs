@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use swift_fake::{FakeServer, Reply};
-use swiftclient::auth::BoxFuture;
+use swiftclient::BoxFuture;
 use swiftclient::{Connection, ListOptions, Sleeper};
 
 #[derive(Debug)]
@@ -116,7 +116,11 @@ async fn duplicate_and_missing_headers() {
     );
     let c = conn(&server);
     assert_eq!(
-        c.head_account().await.unwrap().get("x-account-meta-dup"),
+        c.head_account()
+            .await
+            .unwrap()
+            .headers()
+            .get("x-account-meta-dup"),
         Some("a, b")
     );
     server.push(Reply::status(200).body("no etag here").chunked());
@@ -162,7 +166,7 @@ async fn body_longer_than_announced() {
     let got = c.get_object("c", "o").await.unwrap().bytes().await.unwrap();
     assert_eq!(&got[..], b"hello");
     let resp = c.head_account().await.unwrap();
-    assert_eq!(resp.object_count(), Some(7));
+    assert_eq!(resp.headers().object_count(), Some(7));
 }
 
 // A Content-Length larger than the body that then ends: an error, never short data.

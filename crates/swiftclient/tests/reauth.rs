@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use swift_fake::{FakeServer, RecordedRequest, Reply};
-use swiftclient::auth::BoxFuture;
+use swiftclient::BoxFuture;
 use swiftclient::{Connection, ConnectionBuilder, Sleeper};
 
 const AUTH_PATH: &str = "/auth/v1.0";

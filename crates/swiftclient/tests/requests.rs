@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures_util::{StreamExt, TryStreamExt};
 use swift_fake::{FakeServer, Reply};
-use swiftclient::auth::BoxFuture;
+use swiftclient::BoxFuture;
 use swiftclient::{
     Body, Connection, CopyOptions, ListOptions, PutOptions, RequestHeaders, RequestOptions, Sleeper,
 };
@@ -301,7 +301,7 @@ async fn listing_204_is_empty() {
     let listing = conn.get_container("c", &ListOptions::new()).await.unwrap();
     assert!(listing.entries.is_empty());
     assert_eq!(listing.response.status(), 204);
-    assert_eq!(listing.response.object_count(), Some(0));
+    assert_eq!(listing.response.headers().object_count(), Some(0));
 
     server.push(Reply::status(204));
     let listing = conn
@@ -322,7 +322,7 @@ async fn full_listing_keeps_first_page_headers() {
         .get_container("c", &ListOptions::new().full_listing(true))
         .await
         .unwrap();
-    assert_eq!(listing.response.object_count(), Some(1));
+    assert_eq!(listing.response.headers().object_count(), Some(1));
 }
 
 // container_entries pages lazily: the first 2 entries of a 3-page listing cost 1 request.
@@ -593,10 +593,7 @@ async fn token_on_every_request() {
         "c",
         "o",
         Body::empty(),
-        &PutOptions {
-            skip_etag_check: true,
-            ..PutOptions::default()
-        },
+        &PutOptions::new().skip_etag_check(true),
     )
     .await
     .unwrap();
@@ -863,7 +860,7 @@ async fn response_headers_lowercased_and_decoded() {
         .any(|(n, _)| n == "x-object-meta-name"));
     let meta = resp.headers().metadata();
     assert_eq!(meta.get("name").map(String::as_str), Some("tést"));
-    assert_eq!(resp.content_type(), Some("text/plain"));
+    assert_eq!(resp.headers().content_type(), Some("text/plain"));
 }
 
 // Repeated response header lines are joined with ", ".

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use md5::{Digest, Md5};
 use swift_fake::{FakeServer, Reply};
-use swiftclient::auth::BoxFuture;
+use swiftclient::BoxFuture;
 use swiftclient::{Connection, Sleeper};
 
 #[derive(Debug, Default, Clone)]

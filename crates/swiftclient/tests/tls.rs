@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use swift_fake::{FakeServer, Reply, TlsFixture};
-use swiftclient::auth::BoxFuture;
+use swiftclient::BoxFuture;
 use swiftclient::{Connection, ConnectionBuilder, Sleeper};
 
 /// Records every requested sleep and returns at once.

@@ -17,11 +17,11 @@ use bytes::Bytes;
 use percent_encoding::percent_decode_str;
 use serde_json::{json, Value};
 use swift_fake::{FakeServer, RecordedRequest, Reply};
-use swiftclient::auth::BoxFuture;
 use swiftclient::transfer::{
     Action, DeleteOptions, DownloadOptions, Status, Transfer, TransferOptions, TransferResult,
     UploadObject, UploadOptions, Verification,
 };
+use swiftclient::BoxFuture;
 use swiftclient::{Connection, Sleeper};
 
 /// Returns at once: retries in these tests do not wait.

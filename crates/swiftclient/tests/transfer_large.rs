@@ -81,19 +81,21 @@ async fn large_object_life_cycle(slo: bool) {
     assert!(main.large_object);
     assert_eq!(main.segments.len(), 7);
     let head = conn.head_object(&c, name).await.unwrap();
-    assert_eq!(head.content_length(), Some(SIZE));
-    assert_eq!(head.is_static_large_object(), slo);
-    assert_eq!(head.object_manifest().is_some(), !slo);
+    assert_eq!(head.headers().content_length(), Some(SIZE));
+    assert_eq!(head.headers().is_static_large_object(), slo);
+    assert_eq!(head.headers().object_manifest().is_some(), !slo);
     let policy = conn
         .head_container(&c)
         .await
         .unwrap()
+        .headers()
         .get("x-storage-policy")
         .map(str::to_owned);
     let seg_policy = conn
         .head_container(&segc)
         .await
         .unwrap()
+        .headers()
         .get("x-storage-policy")
         .map(str::to_owned);
     assert_eq!(policy, seg_policy);
@@ -246,7 +248,7 @@ async fn stream_segments_spooled_to_disk() {
     assert_eq!(main.bytes, 20_000_000);
     assert!(std::fs::read_dir(spool.path()).unwrap().next().is_none());
     let head = conn.head_object(&c, "spooled").await.unwrap();
-    assert!(head.object_manifest().is_some());
+    assert!(head.headers().object_manifest().is_some());
     let down = transfer
         .download_objects(
             &c,

@@ -124,7 +124,10 @@ async fn unicode_tree_round_trip_with_dir_markers_and_mtimes() {
     want.sort();
     assert_eq!(names, want);
     let head = conn.head_object(&c, "up/top file").await.unwrap();
-    assert_eq!(head.get("x-object-meta-mtime"), Some("1500000000.250000"));
+    assert_eq!(
+        head.headers().get("x-object-meta-mtime"),
+        Some("1500000000.250000")
+    );
 
     // A directory given as a file becomes a directory marker, as in python-swiftclient.
     let r = transfer
@@ -142,7 +145,7 @@ async fn unicode_tree_round_trip_with_dir_markers_and_mtimes() {
         .unwrap();
     assert!(marker.is_success());
     let head = conn.head_object(&c, "extra/marker").await.unwrap();
-    assert_eq!(head.content_type(), Some("application/directory"));
+    assert_eq!(head.headers().content_type(), Some("application/directory"));
     conn.delete_object(&c, "extra/marker").await.unwrap();
 
     // Download it all under out/, without the "up/" prefix.
@@ -356,14 +359,14 @@ async fn pseudo_folder_streams_copy_and_post() {
     assert_eq!(main.segments.len(), 4);
     assert_eq!(main.bytes, 3_500_000);
     let head = conn.head_object(&c, "folder/sub/streamed ü").await.unwrap();
-    assert!(head.is_static_large_object());
-    assert_eq!(head.get("x-object-meta-batch"), Some("42"));
+    assert!(head.headers().is_static_large_object());
+    assert_eq!(head.headers().get("x-object-meta-batch"), Some("42"));
     let head = conn
         .head_object(&c, "folder/sub/from reader")
         .await
         .unwrap();
-    assert_eq!(head.get("x-object-meta-color"), Some("blue"));
-    assert!(!head.is_static_large_object());
+    assert_eq!(head.headers().get("x-object-meta-color"), Some("blue"));
+    assert!(!head.headers().is_static_large_object());
 
     // Download the SLO to a writer: verified segment by segment.
     let sink = Collect::default();
@@ -406,10 +409,10 @@ async fn pseudo_folder_streams_copy_and_post() {
         1
     );
     let h = conn.head_object(&c2, "folder/sub/small").await.unwrap();
-    assert_eq!(h.get("x-object-meta-fresh"), Some("yes"));
-    assert_eq!(h.get("x-object-meta-batch"), None);
+    assert_eq!(h.headers().get("x-object-meta-fresh"), Some("yes"));
+    assert_eq!(h.headers().get("x-object-meta-batch"), None);
     let h = conn.head_object(&c2, "renamed").await.unwrap();
-    assert_eq!(h.get("x-object-meta-color"), None);
+    assert_eq!(h.headers().get("x-object-meta-color"), None);
 
     let post = transfer
         .post(
@@ -422,7 +425,7 @@ async fn pseudo_folder_streams_copy_and_post() {
         .await;
     assert!(failures(&post).is_empty(), "{:?}", failures(&post));
     let h = conn.head_object(&c, "folder/sub/small").await.unwrap();
-    assert_eq!(h.get("x-object-meta-posted"), Some("ü"));
+    assert_eq!(h.headers().get("x-object-meta-posted"), Some("ü"));
 
     for container in [&c, &c2] {
         let r = transfer
@@ -516,10 +519,10 @@ async fn many_objects_replacing_large_ones() {
     assert_eq!(deleted, 6);
     assert!(common::object_names(&conn, &segc).await.is_empty());
     let h = conn.head_object(&c, "p/slo").await.unwrap();
-    assert!(!h.is_static_large_object());
-    assert_eq!(h.content_length(), Some(10));
+    assert!(!h.headers().is_static_large_object());
+    assert_eq!(h.headers().content_length(), Some(10));
     let h = conn.head_object(&c, "p/dlo").await.unwrap();
-    assert!(h.object_manifest().is_none());
+    assert!(h.headers().object_manifest().is_none());
 
     // skip_identical for many plain objects needs no HEAD: all skipped from the listing.
     let r = transfer

@@ -9,7 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use md5::{Digest, Md5};
 use swift_fake::{FakeServer, RecordedRequest, Reply};
-use swiftclient::auth::BoxFuture;
+use swiftclient::BoxFuture;
 use swiftclient::{Body, Connection, PutOptions, RequestHeaders, Sleeper};
 
 /// Returns at once (records nothing: these tests count requests, not sleeps).
@@ -475,10 +475,7 @@ async fn etag_check_exemptions() {
     .unwrap();
 
     server.push(Reply::status(201).header("ETag", &wrong));
-    let opts = PutOptions {
-        skip_etag_check: true,
-        ..PutOptions::default()
-    };
+    let opts = PutOptions::new().skip_etag_check(true);
     conn.put_object_with("c", "o", "hello", &opts)
         .await
         .unwrap();
@@ -584,10 +581,7 @@ async fn put_headers_from_request_headers() {
     let (server, conn) = setup().await;
     server.set_handler(echo_etag);
     let headers: RequestHeaders = [("X-Object-Meta-Mixed-Case", "Value With Caps")].into();
-    let opts = PutOptions {
-        headers,
-        ..PutOptions::default()
-    };
+    let opts = PutOptions::new().headers(headers);
     conn.put_object_with("c", "o", "x", &opts).await.unwrap();
     let r = &server.requests()[0];
     assert!(r

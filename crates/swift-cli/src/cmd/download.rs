@@ -311,7 +311,7 @@ fn report(ctx: &Ctx<'_>, r: &TransferResult, verbose: i64) -> Option<CliError> {
 
 /// A local I/O failure as Python words an `OSError`: `[Errno 20] Not a directory: 'd/e'`.
 fn os_error_text(err: &swiftclient::Error, shown: &str) -> Option<String> {
-    if err.kind() != swiftclient::Kind::Io {
+    if err.kind() != swiftclient::ErrorKind::Io {
         return None;
     }
     let mut cur: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(err);

@@ -204,7 +204,7 @@ fn account_line(
     }
     let stamp = meta
         .and_then(|m| m.get("x-timestamp"))
-        .and_then(crate::argparse::py_float)
+        .and_then(crate::pyfmt::py_float)
         .and_then(|t| jiff::Timestamp::from_second(t.floor() as i64).ok())
         .map(|ts| ts.strftime("%Y-%m-%d %H:%M:%S").to_string())
         .unwrap_or_else(|| "????-??-?? ??:??:??".to_owned());

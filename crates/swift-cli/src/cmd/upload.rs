@@ -422,7 +422,7 @@ async fn create_containers(
     if policy.is_none() {
         match conn.head_container(container).await {
             Ok(h) => {
-                if let Some(p) = h.get("x-storage-policy") {
+                if let Some(p) = h.headers().get("x-storage-policy") {
                     seg_headers.set("X-Storage-Policy", p);
                 }
             }

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::error::{Error, Kind};
+use crate::error::{Error, ErrorKind};
 
 /// Which catalog entry to use (python-swiftclient's `service_type`, `endpoint_type`,
 /// `region_name`).
@@ -68,7 +68,7 @@ impl EndpointFilter {
             msg.push_str(" The catalog offers: ");
             msg.push_str(&available.join(", "));
         }
-        Error::new(Kind::Auth, msg)
+        Error::new(ErrorKind::Auth, msg)
     }
 }
 

@@ -6,14 +6,16 @@ use std::time::SystemTime;
 use serde_json::{json, Value};
 
 use crate::auth::catalog::{self, EndpointFilter};
-use crate::auth::{AuthToken, Authenticator, BoxFuture};
-use crate::error::{Error, Kind};
+use crate::auth::{AuthToken, Authenticator};
+use crate::clock::BoxFuture;
+use crate::error::{Error, ErrorKind};
 use crate::headers::Headers;
+use crate::http::log;
 use crate::secret::Secret;
-use crate::transport::log;
 
 /// Which Identity API to speak.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum KeystoneVersion {
     /// Identity API v2.0 (`POST <url>/tokens`).
     V2,
@@ -244,9 +246,9 @@ impl KeystoneAuth {
             .await
             .map_err(|e| Error::transport("Auth POST failed", "POST", &url, e))?;
         let status = resp.status().as_u16();
-        let reason = crate::transport::reason_of(&resp);
+        let reason = crate::http::reason_of(&resp);
         let headers = Headers::from_http(resp.headers());
-        let body = crate::transport::read_limited(resp, 16 << 20).await;
+        let body = crate::http::read_limited(resp, 16 << 20).await;
         // The v2.0 body holds the token itself: never log it.
         log::response(status, &reason, &headers, None);
         if !(200..300).contains(&status) {
@@ -284,7 +286,7 @@ impl KeystoneAuth {
     ) -> crate::Result<AuthToken> {
         let doc: Value = serde_json::from_slice(body).map_err(|e| {
             Error::new(
-                Kind::Auth,
+                ErrorKind::Auth,
                 format!("Keystone at {url} answered with something that is not JSON"),
             )
             .with_source(e)
@@ -293,7 +295,7 @@ impl KeystoneAuth {
             KeystoneVersion::V3 => {
                 let token = subject_token.ok_or_else(|| {
                     Error::new(
-                        Kind::Auth,
+                        ErrorKind::Auth,
                         format!("Keystone at {url} returned no X-Subject-Token"),
                     )
                 })?;
@@ -308,7 +310,7 @@ impl KeystoneAuth {
                 let a = &doc["access"];
                 let token = a["token"]["id"].as_str().ok_or_else(|| {
                     Error::new(
-                        Kind::Auth,
+                        ErrorKind::Auth,
                         format!("Keystone at {url} returned no access.token.id"),
                     )
                 })?;

@@ -9,18 +9,14 @@ pub mod keystone;
 mod v1;
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::time::SystemTime;
 
 pub use catalog::EndpointFilter;
 pub use keystone::{Credentials, KeystoneAuth, KeystoneVersion, Scope};
 pub use v1::V1Auth;
 
+use crate::clock::BoxFuture;
 use crate::secret::Secret;
-
-/// A boxed future, as returned by [`Authenticator::authenticate`].
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// What authentication yields.
 #[derive(Clone, Debug)]

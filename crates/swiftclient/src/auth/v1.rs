@@ -1,10 +1,11 @@
 //! v1 authentication (tempauth, swauth): `GET <auth url>` with `X-Auth-User` and `X-Auth-Key`.
 
-use crate::auth::{AuthToken, Authenticator, BoxFuture};
-use crate::error::{Error, Kind};
+use crate::auth::{AuthToken, Authenticator};
+use crate::clock::BoxFuture;
+use crate::error::{Error, ErrorKind};
 use crate::headers::Headers;
+use crate::http::log;
 use crate::secret::Secret;
-use crate::transport::log;
 
 /// v1 auth (spec §1.5.2).
 #[derive(Clone, Debug)]
@@ -48,10 +49,10 @@ impl V1Auth {
             .map_err(|e| Error::transport("Auth GET failed", "GET", &self.url, e))?;
         let status = resp.status();
         let headers = Headers::from_http(resp.headers());
-        let reason = crate::transport::reason_of(&resp);
-        let body = crate::transport::read_capped(
+        let reason = crate::http::reason_of(&resp);
+        let body = crate::http::read_capped(
             resp,
-            crate::transport::BODY_LIMIT,
+            crate::http::BODY_LIMIT,
             "Auth GET failed",
             "GET",
             &self.url,
@@ -75,7 +76,7 @@ impl V1Auth {
             .or_else(|| headers.get("x-auth-token"))
             .ok_or_else(|| {
                 Error::new(
-                    Kind::Auth,
+                    ErrorKind::Auth,
                     "Auth GET failed: the reply carries no X-Auth-Token",
                 )
                 .with_request("GET", &self.url)

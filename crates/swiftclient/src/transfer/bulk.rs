@@ -10,17 +10,17 @@ use bytes::Bytes;
 use serde_json::Value;
 use tokio::task::JoinSet;
 
-use crate::error::{Error, Kind};
+use crate::error::{Error, ErrorKind};
 use crate::headers::RequestHeaders;
 use crate::options::RequestOptions;
 use crate::path::{quote, Target};
+use crate::transfer::common::mtime_string;
+use crate::transfer::common::run_blocking;
+use crate::transfer::engine::{join_all, Ctx, Transfer};
+use crate::transfer::progress::Job;
 use crate::transfer::progress::{Action, BulkReport, Status, TransferResult};
-use crate::transfer::segments::run_blocking;
 use crate::transfer::tar::{TarFile, TarLayout};
-use crate::transfer::upload::mtime_string;
-use crate::transfer::{join_all, Ctx, Job, Transfer};
 use crate::transport::body::Body;
-use crate::transport::Call;
 
 /// Parses a bulk middleware report (JSON, possibly after keep-alive whitespace).
 pub(crate) fn parse_report(body: &[u8]) -> Option<BulkReport> {
@@ -93,7 +93,7 @@ pub(crate) async fn bulk_delete(
                 match failure(i) {
                     None => r.finish(Status::Completed),
                     Some(msg) => r.fail(Error::new(
-                        Kind::Status,
+                        ErrorKind::Status,
                         format!("Error Deleting: {container}/{n}: {msg}"),
                     )),
                 }
@@ -115,7 +115,7 @@ pub(crate) async fn bulk_delete(
                 } else {
                     "The bulk delete report is not JSON"
                 };
-                let res = res.fail(Error::new(Kind::Decode, err));
+                let res = res.fail(Error::new(ErrorKind::Decode, err));
                 let objs = per_object(&res, &|_| Some(err.to_owned()));
                 return (with_objects(res, names.clone()), objs);
             };
@@ -148,7 +148,7 @@ pub(crate) async fn bulk_delete(
                 res.finish(Status::Completed)
             } else {
                 res.fail(Error::new(
-                    Kind::Status,
+                    ErrorKind::Status,
                     format!("Bulk delete in {container} failed: {}", summary.trim()),
                 ))
             };
@@ -165,6 +165,7 @@ fn with_objects(mut res: TransferResult, names: Vec<String>) -> TransferResult {
 }
 
 /// What to extract: local files packed into tar archives on the fly, or an existing archive.
+#[non_exhaustive]
 pub enum ArchiveSource {
     /// Local files and their names in the archive (relative to the target).
     Files(Vec<(PathBuf, String)>),
@@ -187,6 +188,7 @@ impl fmt::Debug for ArchiveSource {
 /// Options of [`Transfer::extract_archive`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
+#[must_use]
 pub struct ArchiveOptions {
     /// Headers of the request; `X-Object-Meta-*`, `X-Delete-At` and `X-Delete-After` are
     /// applied to every extracted object by the cluster.
@@ -305,7 +307,7 @@ async fn drive_extract(ctx: Ctx, dest: Target, source: ArchiveSource, opts: Arch
             Ok(v) => v,
             Err(e) => {
                 ctx.emit(skeleton().fail(
-                    Error::new(Kind::Io, format!("cannot read the tree: {e}")).with_source(e),
+                    Error::new(ErrorKind::Io, format!("cannot read the tree: {e}")).with_source(e),
                 ))
                 .await;
                 return;
@@ -315,10 +317,9 @@ async fn drive_extract(ctx: Ctx, dest: Target, source: ArchiveSource, opts: Arch
     let described = match run_blocking(move || describe(files)).await {
         Ok(v) => v,
         Err(e) => {
-            ctx.emit(
-                skeleton()
-                    .fail(Error::new(Kind::Io, format!("cannot read a file: {e}")).with_source(e)),
-            )
+            ctx.emit(skeleton().fail(
+                Error::new(ErrorKind::Io, format!("cannot read a file: {e}")).with_source(e),
+            ))
             .await;
             return;
         }
@@ -419,7 +420,7 @@ async fn extract_one(
     dest: &Target,
     format: &str,
     headers: &RequestHeaders,
-    mut body: Body,
+    body: Body,
     names: Vec<String>,
 ) -> TransferResult {
     let (container, prefix) = target_names(dest);
@@ -429,12 +430,14 @@ async fn extract_one(
         prefix.as_deref(),
     );
     res.bytes = body.len().unwrap_or(0);
-    let mut call = Call::new("Archive PUT", reqwest::Method::PUT, dest.clone());
-    call.headers = headers.clone();
-    call.headers.set("accept", "application/json");
-    call.query = format!("extract-archive={}", quote(format));
-    call.body = Some(&mut body);
-    let (resp, text) = match ctx.conn().exchange(call).await {
+    let mut opts = RequestOptions::new().headers(headers.clone());
+    opts.headers.set("accept", "application/json");
+    let path = match (&container, &prefix) {
+        (None, _) => String::new(),
+        (Some(c), None) => c.clone(),
+        (Some(c), Some(p)) => format!("{c}/{p}"),
+    };
+    let (resp, text) = match ctx.conn().extract_archive(&path, format, body, &opts).await {
         Ok(x) => x,
         Err(e) => {
             res.bulk = Some(BulkReport {
@@ -451,7 +454,7 @@ async fn extract_one(
             ..BulkReport::default()
         });
         return res.fail(Error::new(
-            Kind::Decode,
+            ErrorKind::Decode,
             "No report received for the archive upload. Is the bulk operations middleware enabled?",
         ));
     };
@@ -471,7 +474,7 @@ async fn extract_one(
     if ok {
         res.finish(Status::Completed)
     } else {
-        res.fail(Error::new(Kind::Status, msg))
+        res.fail(Error::new(ErrorKind::Status, msg))
     }
 }
 

@@ -6,13 +6,15 @@ use tokio::task::JoinSet;
 
 use crate::error::Error;
 use crate::headers::RequestHeaders;
+use crate::transfer::common::create_container;
+use crate::transfer::engine::{join_all, Ctx, Transfer};
+use crate::transfer::progress::Job;
 use crate::transfer::progress::{Action, Status, TransferResult};
-use crate::transfer::upload::create_container;
-use crate::transfer::{join_all, Ctx, Job, Transfer};
 
 /// Options of [`Transfer::copy`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
+#[must_use]
 pub struct CopyJobOptions {
     /// `/container` (each object keeps its name) or `/container/object` (one object only);
     /// `None`: every object is copied onto itself (to change its metadata).

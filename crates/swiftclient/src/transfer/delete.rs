@@ -9,20 +9,22 @@ use futures_util::{FutureExt, TryStreamExt};
 use serde_json::Value;
 use tokio::task::JoinSet;
 
-use crate::error::{Error, Kind};
+use crate::error::{Error, ErrorKind};
 use crate::headers::RequestHeaders;
-use crate::options::{ListOptions, RequestOptions};
-use crate::path::{query_string, Target};
+use crate::listing::ListOptions;
+use crate::options::RequestOptions;
+use crate::path::query_string;
 use crate::transfer::bulk::bulk_delete;
-use crate::transfer::progress::{Action, SegmentInfo, Status, TransferResult};
+use crate::transfer::common::{delete_segments, list_names};
+use crate::transfer::engine::{join_all, Ctx, Transfer};
+use crate::transfer::progress::Job;
+use crate::transfer::progress::{Action, Status, TransferResult};
 use crate::transfer::segments::maybe_large;
-use crate::transfer::{join_all, Ctx, Job, Transfer};
-use crate::transport::Call;
-use crate::Connection;
 
 /// Options of the delete operations (python-swiftclient's delete options).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
+#[must_use]
 pub struct DeleteOptions {
     /// Delete only the manifests of large objects, not their segments (and skip the HEAD that
     /// finds them).
@@ -324,7 +326,9 @@ async fn classify(
             // A panic here counts as "large": the one-by-one way then reports on the object.
             let head = AssertUnwindSafe(conn.head_object_with(&container, &name, &opts));
             let large = match head.catch_unwind().await {
-                Ok(Ok(h)) => h.is_static_large_object() || h.object_manifest().is_some(),
+                Ok(Ok(h)) => {
+                    h.headers().is_static_large_object() || h.headers().object_manifest().is_some()
+                }
                 Ok(Err(e)) => !e.is_not_found(),
                 Err(_) => true,
             };
@@ -382,8 +386,8 @@ async fn delete_object(
             .query_string("symlink=get");
         match conn.head_object_with(&plan.container, name, &opts).await {
             Ok(h) => {
-                old_manifest = h.object_manifest().map(str::to_owned);
-                slo = h.is_static_large_object();
+                old_manifest = h.headers().object_manifest().map(str::to_owned);
+                slo = h.headers().is_static_large_object();
             }
             Err(e) if e.is_not_found() => {}
             Err(e) => return Err(e),
@@ -396,17 +400,15 @@ async fn delete_object(
     if let Some(v) = version {
         params.push(("version-id", Some(v)));
     }
-    let mut call = Call::new(
-        "Object DELETE",
-        reqwest::Method::DELETE,
-        Target::object(&plan.container, name)?,
-    );
-    call.headers = plan.opts.headers.clone();
+    let mut opts = RequestOptions::new()
+        .headers(plan.opts.headers.clone())
+        .query_string(query_string(&params));
     if slo {
-        call.headers.set("accept", "application/json");
+        opts.headers.set("accept", "application/json");
     }
-    call.query = query_string(&params);
-    let (resp, body) = conn.exchange(call).await?;
+    let (resp, body) = conn
+        .delete_object_report(&plan.container, name, &opts)
+        .await?;
     res.respond(resp);
     if slo {
         res.large_object = true;
@@ -424,7 +426,7 @@ async fn delete_object(
                     plan.container, rep.response_status
                 );
                 res.bulk = Some(rep);
-                return Err(Error::new(Kind::Status, msg));
+                return Err(Error::new(ErrorKind::Status, msg));
             }
             res.bulk = Some(rep);
         }
@@ -450,72 +452,6 @@ async fn delete_object(
         res.dlo_segments_deleted = Some(all);
     }
     Ok(())
-}
-
-/// Every object name in `container` under `prefix`.
-pub(crate) async fn list_names(
-    conn: &Connection,
-    container: &str,
-    prefix: &str,
-) -> crate::Result<Vec<String>> {
-    conn.container_entries(container, ListOptions::new().prefix(prefix))
-        .try_filter(|e| std::future::ready(!e.subdir))
-        .map_ok(|e| e.name)
-        .try_collect()
-        .await
-}
-
-/// Deletes segments in parallel (bounded by the engine's segment concurrency), reporting each
-/// as [`Action::DeleteSegment`] (a 404 counts as deleted). Returns how many were deleted and
-/// whether all were.
-pub(crate) async fn delete_segments(
-    ctx: &Ctx,
-    segments: Vec<(String, String)>,
-    for_object: (String, String),
-) -> (u64, bool) {
-    let mut set: JoinSet<bool> = JoinSet::new();
-    for (index, (c, o)) in segments.into_iter().enumerate() {
-        let Ok(permit) = Arc::clone(&ctx.engine.segments).acquire_owned().await else {
-            break;
-        };
-        let ctx = ctx.clone();
-        let for_object = for_object.clone();
-        set.spawn(async move {
-            let _permit = permit;
-            let mut res = TransferResult::new(Action::DeleteSegment, Some(&c), Some(&o));
-            res.for_object = Some(for_object);
-            res.segment = Some(SegmentInfo {
-                index,
-                container: c.clone(),
-                name: o.clone(),
-                size: 0,
-                etag: None,
-            });
-            let r = match ctx.conn().delete_object(&c, &o).await {
-                Ok(resp) => {
-                    res.respond(resp);
-                    res.finish(Status::Completed)
-                }
-                Err(e) if e.is_not_found() => {
-                    res.attempts = e.attempts();
-                    res.finish(Status::Completed)
-                }
-                Err(e) => res.fail(e),
-            };
-            let ok = r.is_success();
-            ctx.emit(r).await;
-            ok
-        });
-    }
-    let mut deleted = 0;
-    let mut all = true;
-    while let Some(r) = set.join_next().await {
-        match r {
-            Ok(true) => deleted += 1,
-            _ => all = false,
-        }
-    }
-    (deleted, all)
 }
 
 /// Deletes the objects of a container page by page, then the container (without a prefix).

@@ -17,16 +17,19 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 use tokio::task::JoinSet;
 
 use crate::download::{Object, ObjectBody};
-use crate::error::{Error, Kind};
+use crate::error::{Error, ErrorKind};
 use crate::headers::{Headers, RequestHeaders};
-use crate::options::{ListOptions, RequestOptions};
+use crate::listing::ListOptions;
+use crate::numbers::hex;
+use crate::options::RequestOptions;
+use crate::transfer::common::run_blocking;
+use crate::transfer::engine::{join_all, Ctx, Transfer};
+use crate::transfer::progress::Job;
 use crate::transfer::progress::{Action, Status, TransferResult, Verification};
 use crate::transfer::segments::{
-    dlo_segments, file_matches, file_md5, large_object_etag, read_manifest, run_blocking,
-    slo_leaves, Chunk, PieceVerifier, DIR_MARKER_TYPES,
+    dlo_segments, file_matches, file_md5, large_object_etag, read_manifest, slo_leaves, Chunk,
+    PieceVerifier, DIR_MARKER_TYPES,
 };
-use crate::transfer::{join_all, Ctx, Job, Transfer};
-use crate::transport::hex;
 
 /// A writer shared by the tasks of a download: each object is written whole, one after the
 /// other. Keep a clone of the `Arc` to get the writer back afterwards.
@@ -74,6 +77,7 @@ impl DownloadTarget {
 /// Options of the downloads (python-swiftclient's download options).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
+#[must_use]
 pub struct DownloadOptions {
     /// Where the data goes.
     pub target: DownloadTarget,
@@ -712,7 +716,7 @@ fn stays_inside(root: &Path, path: &Path) -> crate::Result<()> {
     };
     let outside = |why: &str| {
         Error::new(
-            Kind::Io,
+            ErrorKind::Io,
             format!(
                 "refusing to write {}: {why} (allow it with follow_symlinks)",
                 path.display()
@@ -732,7 +736,7 @@ fn stays_inside(root: &Path, path: &Path) -> crate::Result<()> {
 fn check_regular(path: &Path) -> crate::Result<()> {
     match std::fs::metadata(path) {
         Ok(m) if !m.is_file() && !m.is_dir() => Err(Error::new(
-            Kind::Io,
+            ErrorKind::Io,
             format!(
                 "{} is not a regular file (a device, FIFO or socket): it is not replaced; \
                  download to a writer instead",
@@ -744,7 +748,7 @@ fn check_regular(path: &Path) -> crate::Result<()> {
 }
 
 fn io_err(what: &str, path: &Path, e: std::io::Error) -> Error {
-    Error::new(Kind::Io, format!("{what} {}: {e}", path.display())).with_source(e)
+    Error::new(ErrorKind::Io, format!("{what} {}: {e}", path.display())).with_source(e)
 }
 
 /// Opens the sink for an object whose response headers are `headers`; `size` is the length
@@ -1009,7 +1013,7 @@ fn mtime_of(name: &str, headers: &Headers, warnings: &mut Vec<String>) -> Option
 fn integrity(path_or_name: &str, msg: String, headers: &Headers) -> Error {
     let txn = headers.trans_id().unwrap_or("unknown");
     Error::new(
-        Kind::Integrity,
+        ErrorKind::Integrity,
         format!("Error downloading {path_or_name}: {msg} (txn: {txn})"),
     )
 }
@@ -1185,7 +1189,7 @@ fn joined(r: Result<crate::Result<u32>, tokio::task::JoinError>) -> crate::Resul
     match r {
         Ok(r) => r,
         Err(e) => Err(Error::new(
-            Kind::Io,
+            ErrorKind::Io,
             format!("a segment download task failed: {e}"),
         )),
     }

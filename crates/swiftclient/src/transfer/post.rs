@@ -3,12 +3,14 @@
 use tokio::task::JoinSet;
 
 use crate::headers::RequestHeaders;
+use crate::transfer::engine::{join_all, Ctx, Transfer};
+use crate::transfer::progress::Job;
 use crate::transfer::progress::{Action, Status, TransferResult};
-use crate::transfer::{join_all, Ctx, Job, Transfer};
 
 /// Options of [`Transfer::post`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
+#[must_use]
 pub struct PostOptions {
     /// Headers for every object. A POST replaces all user metadata of an object with the
     /// `X-Object-Meta-*` headers sent.

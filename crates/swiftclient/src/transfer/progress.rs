@@ -394,6 +394,7 @@ impl Counters {
 /// started are reported as [`Status::Cancelled`] (for explicit item lists) and requests in
 /// flight are abandoned; a download never leaves a partial file under its final name.
 #[derive(Debug)]
+#[must_use = "dropping a Job cancels it: read its results (or call cancel)"]
 pub struct Job {
     rx: mpsc::Receiver<TransferResult>,
     cancel: CancellationToken,

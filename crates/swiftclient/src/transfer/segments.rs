@@ -10,13 +10,15 @@ use md5::{Digest, Md5};
 use serde_json::Value;
 
 use crate::connection::Connection;
-use crate::error::{Error, Kind};
+use crate::error::{Error, ErrorKind};
 use crate::headers::Headers;
+use crate::listing::ListOptions;
 use crate::listing::ObjectEntry;
-use crate::options::{ListOptions, RequestOptions};
+use crate::numbers::hex;
+use crate::options::RequestOptions;
 use crate::path::quote;
+use crate::transfer::common::run_blocking;
 use crate::transfer::progress::SegmentInfo;
-use crate::transport::hex;
 
 /// The content type of segments (python-swiftclient's).
 pub(crate) const SEGMENT_CONTENT_TYPE: &str = "application/swiftclient-segment";
@@ -202,7 +204,7 @@ pub(crate) struct ManifestEntry {
 }
 
 fn decode_err(msg: impl Into<String>) -> Error {
-    Error::new(Kind::Decode, msg)
+    Error::new(ErrorKind::Decode, msg)
 }
 
 /// Parses an SLO manifest as returned by `?multipart-manifest=get`.
@@ -418,16 +420,6 @@ pub(crate) async fn file_md5(path: PathBuf) -> Option<String> {
     })
     .await
     .ok()
-}
-
-/// Runs blocking file work on Tokio's blocking pool.
-pub(crate) async fn run_blocking<T: Send + 'static>(
-    f: impl FnOnce() -> std::io::Result<T> + Send + 'static,
-) -> std::io::Result<T> {
-    match tokio::task::spawn_blocking(f).await {
-        Ok(r) => r,
-        Err(e) => Err(std::io::Error::other(e)),
-    }
 }
 
 /// Verifies a byte stream piece by piece against segment sizes and MD5s.

@@ -18,20 +18,22 @@ use tokio::sync::{OnceCell, Semaphore};
 use tokio::task::JoinSet;
 use tokio_util::io::ReaderStream;
 
-use crate::error::{Error, Kind};
+use crate::error::{Error, ErrorKind};
 use crate::headers::{Headers, RequestHeaders};
+use crate::listing::ListOptions;
 use crate::listing::ObjectEntry;
-use crate::options::{ListOptions, PutOptions, RequestOptions};
-use crate::transfer::delete::{delete_segments, list_names};
+use crate::numbers::hex;
+use crate::options::PutOptions;
+use crate::transfer::common::{create_container, delete_segments, list_names, mtime_string};
+use crate::transfer::engine::{join_all, Ctx, Transfer};
+use crate::transfer::progress::Job;
 use crate::transfer::progress::{Action, SegmentInfo, Status, TransferResult};
 use crate::transfer::segments::{
     chunk_data, data_matches, dlo_manifest_value, file_matches, file_segment_name,
     large_object_etag, maybe_large, segment_prefix, segment_size_for, slo_manifest,
     stream_segment_name, unique_token, Chunk, DIR_MARKER_TYPES, EMPTY_MD5, SEGMENT_CONTENT_TYPE,
 };
-use crate::transfer::{join_all, Ctx, Job, Transfer};
 use crate::transport::body::Body;
-use crate::transport::hex;
 
 type ByteStream = Pin<Box<dyn Stream<Item = io::Result<Bytes>> + Send>>;
 
@@ -42,6 +44,7 @@ const SEGMENT_CHUNK_SIZE: usize = 64 * 1024;
 /// Options of [`Transfer::upload`] (python-swiftclient's upload options).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
+#[must_use]
 pub struct UploadOptions {
     /// Headers for every object (python's `header` and `meta`). An `X-Storage-Policy` here is
     /// also used when creating the container and the segment container.
@@ -380,21 +383,6 @@ fn resolve_name(obj: &UploadObject, folder: &str) -> crate::Result<String> {
     }
 }
 
-/// `X-Object-Meta-Mtime` as python-swiftclient writes it (`"%f" % mtime`).
-pub(crate) fn mtime_string(t: SystemTime) -> String {
-    match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => {
-            let f = d.as_secs() as f64 + f64::from(d.subsec_nanos()) * 1e-9;
-            format!("{f:.6}")
-        }
-        Err(e) => {
-            let d = e.duration();
-            let f = -(d.as_secs() as f64 + f64::from(d.subsec_nanos()) * 1e-9);
-            format!("{f:.6}")
-        }
-    }
-}
-
 /// The mtime of data without a file: now, in whole seconds (python-swiftclient's `round(time())`).
 fn now_mtime() -> String {
     let secs = SystemTime::now()
@@ -594,45 +582,6 @@ fn local_path(obj: &UploadObject) -> Option<PathBuf> {
     match &obj.source {
         Source::File(p) | Source::DirMarker(Some(p)) => Some(p.clone()),
         _ => None,
-    }
-}
-
-/// Creates a container (python-swiftclient's `_create_container_job`): with `headers`, plus
-/// the storage policy of `policy_source` when given.
-pub(crate) async fn create_container(
-    ctx: &Ctx,
-    container: &str,
-    mut headers: RequestHeaders,
-    policy_source: Option<&str>,
-) -> TransferResult {
-    let mut res = TransferResult::new(Action::CreateContainer, Some(container), None);
-    let Some(_permit) = ctx.permit(&ctx.engine.containers).await else {
-        return res.cancelled();
-    };
-    if let Some(src) = policy_source {
-        match ctx.conn().head_container(src).await {
-            Ok(h) => {
-                if let Some(p) = h.get("x-storage-policy") {
-                    headers.set("X-Storage-Policy", p);
-                }
-            }
-            Err(e) => {
-                res.headers = headers;
-                return res.fail(e);
-            }
-        }
-    }
-    res.headers = headers.clone();
-    match ctx
-        .conn()
-        .put_container_with(container, &RequestOptions::from(headers))
-        .await
-    {
-        Ok(resp) => {
-            res.respond(resp);
-            res.finish(Status::Completed)
-        }
-        Err(e) => res.fail(e),
     }
 }
 
@@ -845,7 +794,7 @@ fn io_error(what: &str, path: &Path, e: io::Error) -> Error {
     } else {
         format!("{what} {}: {e}", path.display())
     };
-    Error::new(Kind::Io, msg).with_source(e)
+    Error::new(ErrorKind::Io, msg).with_source(e)
 }
 
 async fn upload_file(
@@ -1074,7 +1023,7 @@ async fn upload_fixed_segments(
     collect_segments(set, plan, name).await
 }
 
-type SegmentOutcome = Result<SegmentInfo, (Kind, String)>;
+type SegmentOutcome = Result<SegmentInfo, (ErrorKind, String)>;
 
 fn check_segment_count(plan: &Plan, name: &str, count: u64) -> crate::Result<()> {
     if let (true, Some(max)) = (plan.use_slo, plan.max_segments) {
@@ -1137,7 +1086,7 @@ async fn collect_segments(
     name: &str,
 ) -> crate::Result<Vec<SegmentInfo>> {
     let mut segs = Vec::new();
-    let mut first_err: Option<(Kind, String)> = None;
+    let mut first_err: Option<(ErrorKind, String)> = None;
     while let Some(r) = set.join_next().await {
         match r {
             Ok(Ok(info)) => segs.push(info),
@@ -1148,7 +1097,7 @@ async fn collect_segments(
             }
             Err(e) => {
                 if first_err.is_none() {
-                    first_err = Some((Kind::Io, format!("a segment task failed: {e}")));
+                    first_err = Some((ErrorKind::Io, format!("a segment task failed: {e}")));
                 }
             }
         }
@@ -1191,7 +1140,7 @@ async fn put_manifest(
             if let Some(got) = resp.etag() {
                 if !got.eq_ignore_ascii_case(&want) {
                     return Err(Error::new(
-                        Kind::Integrity,
+                        ErrorKind::Integrity,
                         format!(
                             "{}/{name}: the SLO was stored with ETag {got}, but its segments add up to {want}",
                             plan.container
@@ -1383,7 +1332,11 @@ async fn upload_stream(
         None => len.and_then(|l| segment_size_for(l, None, plan.max_file_size, plan.max_segments)),
     };
     let stream_err = |e: io::Error| {
-        Error::new(Kind::Io, format!("reading the data for {name} failed: {e}")).with_source(e)
+        Error::new(
+            ErrorKind::Io,
+            format!("reading the data for {name} failed: {e}"),
+        )
+        .with_source(e)
     };
     let new = match seg {
         None => {
@@ -1465,7 +1418,11 @@ async fn upload_stream_segments(
     let failed = Arc::new(AtomicBool::new(false));
     let mut set: JoinSet<SegmentOutcome> = JoinSet::new();
     let stream_err = |e: io::Error| {
-        Error::new(Kind::Io, format!("reading the data for {name} failed: {e}")).with_source(e)
+        Error::new(
+            ErrorKind::Io,
+            format!("reading the data for {name} failed: {e}"),
+        )
+        .with_source(e)
     };
     let upload_id = format!("{mtime}-{}", unique_token());
     let mut index = 0usize;
@@ -1514,7 +1471,7 @@ async fn upload_stream_segments(
             let found = list_names(ctx.conn(), &plan.seg_container, &prefix).await?;
             if !found.is_empty() {
                 return Err(Error::new(
-                    Kind::InvalidInput,
+                    ErrorKind::InvalidInput,
                     format!(
                         "refusing to upload the segments of {name}: {}/{prefix} already lists objects",
                         plan.seg_container
@@ -1572,6 +1529,7 @@ async fn dir_marker(ctx: &Ctx, plan: &Plan, name: String, path: Option<PathBuf>)
         match ctx.conn().head_object(&plan.container, &name).await {
             Ok(h) => {
                 let ct = h
+                    .headers()
                     .content_type()
                     .unwrap_or("")
                     .split(';')
@@ -1579,9 +1537,9 @@ async fn dir_marker(ctx: &Ctx, plan: &Plan, name: String, path: Option<PathBuf>)
                     .unwrap_or("")
                     .trim();
                 if DIR_MARKER_TYPES.contains(&ct)
-                    && h.content_length() == Some(0)
+                    && h.headers().content_length() == Some(0)
                     && h.etag() == Some(EMPTY_MD5)
-                    && h.get("x-object-meta-mtime") == Some(mtime.as_str())
+                    && h.headers().get("x-object-meta-mtime") == Some(mtime.as_str())
                 {
                     return res.finish(Status::SkippedChanged);
                 }

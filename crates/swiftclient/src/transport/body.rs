@@ -12,7 +12,7 @@ use md5::{Digest, Md5};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
-use crate::error::{Error, Kind};
+use crate::error::{Error, ErrorKind};
 
 /// Default size of the chunks read from files and readers (python-swiftclient's 64 KiB is too
 /// small to saturate a fast link; 256 KiB keeps the per-chunk cost low and memory bounded).
@@ -52,7 +52,7 @@ enum BodyKind {
 }
 
 /// A reader that can seek back: what [`Body::seekable`] takes.
-pub trait SeekRead: AsyncRead + AsyncSeek + Send {}
+pub(crate) trait SeekRead: AsyncRead + AsyncSeek + Send {}
 impl<T: AsyncRead + AsyncSeek + Send> SeekRead for T {}
 
 impl Body {
@@ -107,7 +107,11 @@ impl Body {
 
     /// A reader that can seek, read from `offset` (its start: 0); `len` as for [`Body::reader`].
     /// Replayed on retry by seeking back to `offset`.
-    pub fn seekable(reader: impl SeekRead + 'static, offset: u64, len: Option<u64>) -> Self {
+    pub fn seekable(
+        reader: impl AsyncRead + AsyncSeek + Send + 'static,
+        offset: u64,
+        len: Option<u64>,
+    ) -> Self {
         Body {
             kind: BodyKind::Seekable {
                 reader: Arc::new(tokio::sync::Mutex::new(Box::pin(reader))),
@@ -197,7 +201,7 @@ impl Body {
             } => seekable_stream(Arc::clone(reader), *offset, *len, self.chunk_size),
             BodyKind::Once { stream, .. } => stream.take().ok_or_else(|| {
                 Error::new(
-                    Kind::BodyNotReplayable,
+                    ErrorKind::BodyNotReplayable,
                     "the upload body was already sent once and cannot be replayed",
                 )
             })?,

@@ -2,29 +2,28 @@
 //! goes through.
 
 pub mod body;
-pub(crate) mod log;
-pub mod retry;
 mod tls;
 
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
-use bytes::Bytes;
 use md5::{Digest, Md5};
 use reqwest::header::{HeaderName, HeaderValue};
 
 use crate::auth::Authenticator;
+use crate::clock::{Sleeper, TokioSleeper};
 use crate::config::Config;
-use crate::error::{Error, Kind};
+use crate::error::{Error, ErrorKind};
 use crate::headers::{Headers, RequestHeaders};
+use crate::http::{log, read_limited, reason_of};
+use crate::numbers::hex;
 use crate::path::Target;
 use crate::response::Attempt;
+use crate::retry::{
+    classify_status, classify_transport, parse_retry_after, Backoff, RetryConfig, Verdict,
+};
 use crate::secret::Secret;
 use body::Body;
-use retry::{
-    classify_status, classify_transport, parse_retry_after, Backoff, RetryConfig, Sleeper,
-    TokioSleeper, Verdict,
-};
 
 /// How long before its announced expiry a token is replaced: 30 s, or a quarter of the
 /// token's lifetime when that is shorter.
@@ -249,7 +248,7 @@ impl Session {
             ) {
                 if !url.trim().to_ascii_lowercase().starts_with("https://") {
                     return Err(Error::new(
-                        Kind::Auth,
+                        ErrorKind::Auth,
                         format!(
                             "refusing the storage URL {} handed out over https: the token would \
                              travel in clear text (set insecure to allow it, or give the storage \
@@ -264,7 +263,7 @@ impl Session {
                     .clone()
                     .or(got.storage_url)
                     .ok_or_else(|| {
-                        Error::new(Kind::Auth, "authentication returned no storage URL")
+                        Error::new(ErrorKind::Auth, "authentication returned no storage URL")
                     })?,
             );
             st.token = Some(got.token);
@@ -422,7 +421,7 @@ impl Session {
             if let Some(body) = call.body.as_ref() {
                 if !body.is_replayable() {
                     return Err(Error::new(
-                        Kind::BodyNotReplayable,
+                        ErrorKind::BodyNotReplayable,
                         format!(
                             "{} {} failed and the upload body (a stream) cannot be replayed for a retry",
                             call.op,
@@ -442,7 +441,7 @@ impl Session {
             if let Some(deadline) = self.retry.deadline {
                 if started.elapsed().saturating_add(sleep) > deadline {
                     return Err(Error::new(
-                        Kind::Deadline,
+                        ErrorKind::Deadline,
                         format!(
                             "{} failed: gave up retrying after the {:?} deadline",
                             call.op, deadline
@@ -621,82 +620,6 @@ impl Session {
             true,
         ))
     }
-}
-
-/// The reason phrase: the server's own when hyper kept it, else the canonical one.
-pub(crate) fn reason_of(resp: &reqwest::Response) -> String {
-    match resp.extensions().get::<hyper::ext::ReasonPhrase>() {
-        Some(r) => String::from_utf8_lossy(r.as_bytes()).into_owned(),
-        None => resp.status().canonical_reason().unwrap_or("").to_owned(),
-    }
-}
-
-/// The most of a successful response that is read whole: listing pages, bulk-delete and
-/// extract-archive reports, auth replies. A body past it (an endless chunked page) is an
-/// error, never memory exhaustion.
-pub(crate) const BODY_LIMIT: usize = 64 << 20;
-
-/// Reads a whole body of at most `limit` bytes into one buffer sized by its
-/// `Content-Length`, letting go of each chunk as it is copied (collecting the chunks first
-/// would keep the HTTP client's read buffers alive). `what` names the request for errors
-/// ("Container GET failed").
-pub(crate) async fn read_capped(
-    mut response: reqwest::Response,
-    limit: usize,
-    what: &str,
-    method: &str,
-    url: &str,
-) -> crate::Result<Bytes> {
-    let announced = response.content_length().unwrap_or(0).min(16 << 20);
-    let mut buf = Vec::with_capacity(usize::try_from(announced).unwrap_or(0).min(limit));
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                if buf.len() + chunk.len() > limit {
-                    return Err(Error::new(
-                        Kind::Decode,
-                        format!(
-                            "{what}: the response body is larger than {} MiB; not read further",
-                            limit >> 20
-                        ),
-                    )
-                    .with_request(method, url));
-                }
-                buf.extend_from_slice(&chunk);
-            }
-            Ok(None) => return Ok(Bytes::from(buf)),
-            Err(e) => {
-                return Err(Error::transport(
-                    "reading the response failed",
-                    method,
-                    url,
-                    e,
-                ))
-            }
-        }
-    }
-}
-
-/// Reads at most `limit` bytes of a body (the rest is dropped with the connection).
-pub(crate) async fn read_limited(mut resp: reqwest::Response, limit: usize) -> Bytes {
-    let mut buf = Vec::new();
-    while buf.len() < limit {
-        match resp.chunk().await {
-            Ok(Some(c)) => buf.extend_from_slice(&c[..c.len().min(limit - buf.len())]),
-            _ => break,
-        }
-    }
-    Bytes::from(buf)
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 15) as usize] as char);
-    }
-    s
 }
 
 /// Builds the pooled HTTP client with the TLS, timeout and pool settings.

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use crate::headers::Headers;
-use crate::path::unquote_lossless;
+use crate::quoting::unquote_lossless;
 use crate::secret::{is_sensitive_header, redact};
 
 /// Logs `REQ: curl -i <url> -X <method> -H "<name>: <value>" ...`.

@@ -1,9 +1,6 @@
 //! The retry policy (spec §1.8): which failures are retried, and how long to wait between tries.
 
-use std::fmt;
 use std::time::{Duration, SystemTime};
-
-use crate::auth::BoxFuture;
 
 /// Retry settings. The defaults are python-swiftclient's: 5 retries, back-off 1 s doubling up to
 /// 64 s, no jitter, no overall deadline, rate-limit answers retried.
@@ -35,23 +32,6 @@ impl Default for RetryConfig {
             deadline: None,
             retry_on_ratelimit: true,
         }
-    }
-}
-
-/// How the retry loop waits. The default sleeps on the tokio timer; tests substitute one that
-/// records the requested durations and returns at once (a mockable clock).
-pub trait Sleeper: Send + Sync + fmt::Debug {
-    /// Waits for `d`.
-    fn sleep(&self, d: Duration) -> BoxFuture<'static, ()>;
-}
-
-/// Sleeps on the tokio timer.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct TokioSleeper;
-
-impl Sleeper for TokioSleeper {
-    fn sleep(&self, d: Duration) -> BoxFuture<'static, ()> {
-        Box::pin(tokio::time::sleep(d))
     }
 }
 
