@@ -10,49 +10,94 @@ use swiftclient::{Connection, Secret, Settings};
 use crate::argparse::{Namespace, Val};
 use crate::errors::CliError;
 
-/// python-swiftclient's `process_options`, on the namespace.
+/// What kind of value a setting holds.
+#[derive(Clone, Copy)]
+enum Field {
+    Text(fn(&mut Settings) -> &mut Option<String>),
+    Secret(fn(&mut Settings) -> &mut Option<Secret>),
+    Path(fn(&mut Settings) -> &mut Option<PathBuf>),
+}
+
+/// The one table from option names (the namespace's `dest`s) to the library's [`Settings`]
+/// fields: used to build the settings from the options, and to fill the options from a
+/// `clouds.yaml` cloud. (`insecure`, `timeout` and `retries` are not text and are set apart.)
+const FIELDS: &[(&str, Field)] = &[
+    ("auth", Field::Text(|s| &mut s.auth)),
+    ("auth_version", Field::Text(|s| &mut s.auth_version)),
+    ("user", Field::Text(|s| &mut s.user)),
+    ("key", Field::Secret(|s| &mut s.key)),
+    ("os_username", Field::Text(|s| &mut s.os_username)),
+    ("os_user_id", Field::Text(|s| &mut s.os_user_id)),
+    (
+        "os_user_domain_name",
+        Field::Text(|s| &mut s.os_user_domain_name),
+    ),
+    (
+        "os_user_domain_id",
+        Field::Text(|s| &mut s.os_user_domain_id),
+    ),
+    ("os_password", Field::Secret(|s| &mut s.os_password)),
+    ("os_tenant_id", Field::Text(|s| &mut s.os_tenant_id)),
+    ("os_tenant_name", Field::Text(|s| &mut s.os_tenant_name)),
+    ("os_project_id", Field::Text(|s| &mut s.os_project_id)),
+    ("os_project_name", Field::Text(|s| &mut s.os_project_name)),
+    (
+        "os_project_domain_id",
+        Field::Text(|s| &mut s.os_project_domain_id),
+    ),
+    (
+        "os_project_domain_name",
+        Field::Text(|s| &mut s.os_project_domain_name),
+    ),
+    ("os_auth_url", Field::Text(|s| &mut s.os_auth_url)),
+    ("os_auth_token", Field::Secret(|s| &mut s.os_auth_token)),
+    ("os_auth_type", Field::Text(|s| &mut s.os_auth_type)),
+    (
+        "os_application_credential_id",
+        Field::Text(|s| &mut s.os_application_credential_id),
+    ),
+    (
+        "os_application_credential_secret",
+        Field::Secret(|s| &mut s.os_application_credential_secret),
+    ),
+    ("os_storage_url", Field::Text(|s| &mut s.os_storage_url)),
+    ("os_region_name", Field::Text(|s| &mut s.os_region_name)),
+    ("os_service_type", Field::Text(|s| &mut s.os_service_type)),
+    ("os_endpoint_type", Field::Text(|s| &mut s.os_endpoint_type)),
+    ("os_cacert", Field::Path(|s| &mut s.os_cacert)),
+    ("os_cert", Field::Path(|s| &mut s.os_cert)),
+    ("os_key", Field::Path(|s| &mut s.os_key)),
+];
+
+impl Field {
+    fn set(self, s: &mut Settings, v: Option<String>) {
+        match self {
+            Field::Text(f) => *f(s) = v,
+            Field::Secret(f) => *f(s) = v.map(Secret::new),
+            Field::Path(f) => *f(s) = v.map(PathBuf::from),
+        }
+    }
+
+    fn get(self, s: &mut Settings) -> Option<String> {
+        match self {
+            Field::Text(f) => f(s).clone(),
+            Field::Secret(f) => f(s).as_ref().map(|p| p.expose().to_owned()),
+            Field::Path(f) => f(s).as_ref().map(|p| p.display().to_string()),
+        }
+    }
+}
+
+/// python-swiftclient's `process_options`, done by the library's [`Settings::process`] on
+/// the options' settings; the fields it decides (`auth_version`, `auth`, `user`, `key`) are
+/// written back into the namespace, which the checks and commands read.
 pub fn process_options(ns: &mut Namespace) {
-    let from_type = match ns.str("os_auth_type") {
-        Some("v1password") => Some("1.0"),
-        Some("v2password") => Some("2.0"),
-        Some("v3password" | "v3applicationcredential") => Some("3"),
-        _ => None,
-    };
-    if let Some(v) = from_type {
-        ns.set("auth_version", Val::Str(v.into()));
-    }
-    match ns.str("auth_version") {
-        Some("3.0") => ns.set("auth_version", Val::Str("3".into())),
-        Some("2") => ns.set("auth_version", Val::Str("2.0".into())),
-        _ => {}
-    }
-    let version = ns.str("auth_version").map(str::to_owned);
-    let v1_complete = ns.truthy("auth") && ns.truthy("user") && ns.truthy("key");
-    if !matches!(version.as_deref(), Some("2.0" | "3"))
-        && ns.str("os_auth_type") != Some("v1password")
-        && !v1_complete
-    {
-        let domains = [
-            "os_user_domain_id",
-            "os_user_domain_name",
-            "os_project_domain_id",
-            "os_project_domain_name",
-        ]
-        .iter()
-        .any(|k| ns.truthy(k));
-        ns.set(
-            "auth_version",
-            Val::Str(if domains { "3" } else { "2.0" }.into()),
-        );
-    }
-    for (old, new) in [
-        ("auth", "os_auth_url"),
-        ("user", "os_username"),
-        ("key", "os_password"),
-    ] {
-        if !ns.truthy(old) && ns.truthy(new) {
-            let v = ns.get(new).clone();
-            ns.set(old, v);
+    let mut s = settings(ns);
+    s.process();
+    for (dest, field) in FIELDS {
+        if matches!(*dest, "auth_version" | "auth" | "user" | "key") {
+            if let Some(v) = field.get(&mut s) {
+                ns.set(dest, Val::Str(v));
+            }
         }
     }
 }
@@ -157,55 +202,17 @@ fn apply_cloud(ns: &mut Namespace) -> Result<(), CliError> {
             }
         }
     };
-    let s = Settings::from_cloud(Some(&cloud)).map_err(|e| CliError::Exit(e.to_string()))?;
-    let mut fill = |dest: &'static str, v: Option<String>| {
-        if let Some(v) = v {
-            if !ns.truthy(dest) {
-                ns.set(dest, Val::Str(v));
-            }
+    let mut s = Settings::from_cloud(Some(&cloud)).map_err(|e| CliError::Exit(e.to_string()))?;
+    for (dest, field) in FIELDS {
+        // A cloud describes OpenStack settings; v1's auth, user and key are not among them,
+        // and its auth version is weighed below.
+        if !dest.starts_with("os_") || ns.truthy(dest) {
+            continue;
         }
-    };
-    fill("os_auth_url", s.os_auth_url.clone());
-    fill("os_username", s.os_username.clone());
-    fill("os_user_id", s.os_user_id.clone());
-    fill(
-        "os_password",
-        s.os_password.as_ref().map(|p| p.expose().to_owned()),
-    );
-    fill("os_project_name", s.os_project_name.clone());
-    fill("os_project_id", s.os_project_id.clone());
-    fill("os_user_domain_name", s.os_user_domain_name.clone());
-    fill("os_user_domain_id", s.os_user_domain_id.clone());
-    fill("os_project_domain_name", s.os_project_domain_name.clone());
-    fill("os_project_domain_id", s.os_project_domain_id.clone());
-    fill(
-        "os_auth_token",
-        s.os_auth_token.as_ref().map(|p| p.expose().to_owned()),
-    );
-    fill("os_auth_type", s.os_auth_type.clone());
-    fill(
-        "os_application_credential_id",
-        s.os_application_credential_id.clone(),
-    );
-    fill(
-        "os_application_credential_secret",
-        s.os_application_credential_secret
-            .as_ref()
-            .map(|p| p.expose().to_owned()),
-    );
-    fill("os_region_name", s.os_region_name.clone());
-    fill("os_endpoint_type", s.os_endpoint_type.clone());
-    fill("os_service_type", s.os_service_type.clone());
-    fill("os_storage_url", s.os_storage_url.clone());
-    fill(
-        "os_cacert",
-        s.os_cacert.as_ref().map(|p| p.display().to_string()),
-    );
-    fill(
-        "os_cert",
-        s.os_cert.as_ref().map(|p| p.display().to_string()),
-    );
-    fill("os_key", s.os_key.as_ref().map(|p| p.display().to_string()));
+        if let Some(v) = field.get(&mut s) {
+            ns.set(dest, Val::Str(v));
+        }
+    }
     if s.insecure {
         ns.set("insecure", Val::Bool(true));
     }
@@ -262,34 +269,9 @@ fn opt(ns: &Namespace, dest: &str) -> Option<String> {
 /// The library settings of the (processed) options.
 pub fn settings(ns: &Namespace) -> Settings {
     let mut s = Settings::default();
-    s.auth = opt(ns, "auth");
-    s.auth_version = opt(ns, "auth_version");
-    s.user = opt(ns, "user");
-    s.key = opt(ns, "key").map(Secret::new);
-    s.os_username = opt(ns, "os_username");
-    s.os_user_id = opt(ns, "os_user_id");
-    s.os_user_domain_name = opt(ns, "os_user_domain_name");
-    s.os_user_domain_id = opt(ns, "os_user_domain_id");
-    s.os_password = opt(ns, "os_password").map(Secret::new);
-    s.os_tenant_id = opt(ns, "os_tenant_id");
-    s.os_tenant_name = opt(ns, "os_tenant_name");
-    s.os_project_id = opt(ns, "os_project_id");
-    s.os_project_name = opt(ns, "os_project_name");
-    s.os_project_domain_id = opt(ns, "os_project_domain_id");
-    s.os_project_domain_name = opt(ns, "os_project_domain_name");
-    s.os_auth_url = opt(ns, "os_auth_url");
-    s.os_auth_token = opt(ns, "os_auth_token").map(Secret::new);
-    s.os_auth_type = opt(ns, "os_auth_type");
-    s.os_application_credential_id = opt(ns, "os_application_credential_id");
-    s.os_application_credential_secret =
-        opt(ns, "os_application_credential_secret").map(Secret::new);
-    s.os_storage_url = opt(ns, "os_storage_url");
-    s.os_region_name = opt(ns, "os_region_name");
-    s.os_service_type = opt(ns, "os_service_type");
-    s.os_endpoint_type = opt(ns, "os_endpoint_type");
-    s.os_cacert = opt(ns, "os_cacert").map(PathBuf::from);
-    s.os_cert = opt(ns, "os_cert").map(PathBuf::from);
-    s.os_key = opt(ns, "os_key").map(PathBuf::from);
+    for (dest, field) in FIELDS {
+        field.set(&mut s, opt(ns, dest));
+    }
     s.insecure = ns.truthy("insecure");
     if let Val::Float(t) = ns.get("timeout") {
         if *t > 0.0 {

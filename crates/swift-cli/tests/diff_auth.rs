@@ -8,6 +8,9 @@ use common::{env, Cli};
 
 #[test]
 fn auth_exports() {
+    if common::skip() {
+        return;
+    }
     let cli = Cli::main_account();
     cli.assert_same(&["auth"]);
     cli.assert_same(&["auth", "-v"]);
@@ -27,6 +30,9 @@ fn auth_exports() {
 
 #[test]
 fn auth_verbose_keystone_style() {
+    if common::skip() {
+        return;
+    }
     let cli = Cli::bare();
     cli.assert_same(&[
         "-v",
@@ -73,6 +79,9 @@ fn auth_verbose_keystone_style() {
 
 #[test]
 fn auth_failures() {
+    if common::skip() {
+        return;
+    }
     let cli = Cli::main_account().env("ST_KEY", "wrong");
     cli.assert_same(&["auth"]);
     Cli::bare().assert_same(&["auth"]);

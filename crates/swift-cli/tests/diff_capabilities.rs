@@ -8,6 +8,9 @@ use common::{env, Cli};
 
 #[test]
 fn capabilities_forms() {
+    if common::skip() {
+        return;
+    }
     let cli = Cli::main_account();
     let proxy = env("SWIFT_TESTBED_PROXY_URL");
     let info = format!("{proxy}/info");
@@ -29,6 +32,9 @@ fn capabilities_forms() {
 
 #[test]
 fn capabilities_with_a_url_need_no_credentials() {
+    if common::skip() {
+        return;
+    }
     let cli = Cli::bare();
     let info = format!("{}/info", env("SWIFT_TESTBED_PROXY_URL"));
     cli.assert_same(&["capabilities", &info]);

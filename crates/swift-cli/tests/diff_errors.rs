@@ -9,6 +9,9 @@ use common::{env, Cli};
 
 #[test]
 fn help_usage_and_version() {
+    if common::skip() {
+        return;
+    }
     let cli = Cli::bare();
     for args in [
         vec![],
@@ -49,6 +52,9 @@ fn help_usage_and_version() {
 
 #[test]
 fn argparse_errors() {
+    if common::skip() {
+        return;
+    }
     let cli = Cli::main_account();
     for args in [
         vec!["--retries", "abc", "stat"],
@@ -72,6 +78,9 @@ fn argparse_errors() {
 
 #[test]
 fn accepted_spellings() {
+    if common::skip() {
+        return;
+    }
     let cli = Cli::main_account();
     for args in [
         // Global options after the subcommand, abbreviations, underscores, `=` forms.
@@ -124,6 +133,9 @@ fn accepted_spellings() {
 
 #[test]
 fn credential_errors() {
+    if common::skip() {
+        return;
+    }
     let bare = Cli::bare();
     for args in [
         vec!["stat"],
@@ -178,6 +190,9 @@ fn credential_errors() {
 
 #[test]
 fn unreachable_cluster() {
+    if common::skip() {
+        return;
+    }
     let cli = Cli::bare()
         .env("ST_AUTH", "http://127.0.0.1:1/auth/v1.0")
         .env("ST_USER", "u")
@@ -198,6 +213,9 @@ fn unreachable_cluster() {
 
 #[test]
 fn usage_errors_of_every_command() {
+    if common::skip() {
+        return;
+    }
     let cli = Cli::main_account();
     for args in [
         vec!["upload"],
@@ -220,6 +238,9 @@ fn usage_errors_of_every_command() {
 
 #[test]
 fn permission_errors_of_a_user_without_access() {
+    if common::skip() {
+        return;
+    }
     let owner = Cli::main_account();
     let c = common::unique("cli-acl");
     let dir = tempfile::tempdir().unwrap();
@@ -250,6 +271,9 @@ fn permission_errors_of_a_user_without_access() {
 
 #[test]
 fn ctrl_c_aborts_with_status_2() {
+    if common::skip() {
+        return;
+    }
     for bin in [common::reference_bin(), common::our_bin()] {
         let child = std::process::Command::new(&bin)
             .args([
@@ -288,6 +312,9 @@ fn ctrl_c_aborts_with_status_2() {
 
 #[test]
 fn prompt_for_the_password() {
+    if common::skip() {
+        return;
+    }
     // Under `script` (a terminal), the password typed at `Password: ` is used.
     let mut outputs = Vec::new();
     for bin in [common::reference_bin(), common::our_bin()] {

@@ -8,6 +8,9 @@ use common::{cleanup, fixture, normalise_policies, unique, wait_until, Cli};
 
 #[test]
 fn container_and_object_stat() {
+    if common::skip() {
+        return;
+    }
     let cli = Cli::tempauth();
     let c = unique("cli-stat");
     let dir = tempfile::tempdir().unwrap();
@@ -65,6 +68,9 @@ fn container_and_object_stat() {
 
 #[test]
 fn stat_errors() {
+    if common::skip() {
+        return;
+    }
     let cli = Cli::tempauth();
     let c = unique("cli-stat-missing");
     for args in [
@@ -82,6 +88,9 @@ fn stat_errors() {
 
 #[test]
 fn account_stat_in_an_account_of_its_own() {
+    if common::skip() {
+        return;
+    }
     let name = unique("clistat");
     let (cli, account) = Cli::own_account(&name);
     let dir = tempfile::tempdir().unwrap();
@@ -116,6 +125,9 @@ fn account_stat_in_an_account_of_its_own() {
 
 #[test]
 fn versioned_object_stat() {
+    if common::skip() {
+        return;
+    }
     let cli = Cli::tempauth();
     let c = unique("cli-stat-ver");
     fixture(&cli, &["post", &c, "-H", "X-Versions-Enabled: true"]);

@@ -20,6 +20,9 @@ fn local_tree(dir: &std::path::Path) {
 
 #[test]
 fn files_trees_and_names() {
+    if common::skip() {
+        return;
+    }
     let tmp = tempfile::tempdir().unwrap();
     local_tree(tmp.path());
     let p = Pair::new().cwd(tmp.path(), tmp.path());
@@ -63,6 +66,9 @@ fn files_trees_and_names() {
 
 #[test]
 fn large_objects_and_replacements() {
+    if common::skip() {
+        return;
+    }
     let tmp = tempfile::tempdir().unwrap();
     local_tree(tmp.path());
     let p = Pair::new().cwd(tmp.path(), tmp.path());
@@ -115,6 +121,9 @@ fn large_objects_and_replacements() {
 
 #[test]
 fn changed_and_skip_identical() {
+    if common::skip() {
+        return;
+    }
     let tmp = tempfile::tempdir().unwrap();
     local_tree(tmp.path());
     let p = Pair::new().cwd(tmp.path(), tmp.path());
@@ -150,6 +159,9 @@ fn changed_and_skip_identical() {
 
 #[test]
 fn stdin_uploads() {
+    if common::skip() {
+        return;
+    }
     let data: Vec<u8> = (0..30_000u32).map(|i| (i % 253) as u8).collect();
     let p = Pair::new();
     let p = Pair {
@@ -164,6 +176,9 @@ fn stdin_uploads() {
 
 #[test]
 fn usage_errors() {
+    if common::skip() {
+        return;
+    }
     let cli = Cli::main_account();
     for args in [
         vec!["upload"],

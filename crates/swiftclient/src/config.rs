@@ -249,10 +249,21 @@ impl ConnectionBuilder {
         self
     }
 
-    /// `1` (also `1.0`), `2.0` (also `2`) or `3` (also `3.0`). Default `1`.
+    /// `1` (also `1.0`), `2.0` (also `2`) or `3` (also `3.0`), as python-swiftclient's
+    /// `auth_version`; default `1`. [`ConnectionBuilder::keystone`] says the same with a type.
     pub fn auth_version(mut self, version: impl Into<String>) -> Self {
         self.config.auth_version = version.into();
         self
+    }
+
+    #[cfg(feature = "keystone")]
+    /// Authenticates with Keystone of this version (the same as `auth_version("2.0")` or
+    /// `auth_version("3")`).
+    pub fn keystone(self, version: crate::auth::KeystoneVersion) -> Self {
+        self.auth_version(match version {
+            crate::auth::KeystoneVersion::V2 => "2.0",
+            crate::auth::KeystoneVersion::V3 => "3",
+        })
     }
 
     /// A CA bundle (PEM) to verify the server with, instead of the system roots.

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use bytes::Bytes;
 use serde_json::Value;
 
-use crate::auth::{
-    Authenticator, Credentials, EndpointFilter, KeystoneAuth, KeystoneVersion, Scope, V1Auth,
-};
+use crate::auth::{Authenticator, V1Auth};
+#[cfg(feature = "keystone")]
+use crate::auth::{Credentials, EndpointFilter, KeystoneAuth, KeystoneVersion, Scope};
 use crate::config::{Config, ConnectionBuilder};
 use crate::error::{Error, ErrorKind};
 use crate::headers::Headers;
@@ -212,15 +212,32 @@ fn select_authenticator(config: &Config) -> crate::Result<Option<Arc<dyn Authent
                 V1Auth::new(auth_url, user, key).snet(config.snet),
             )))
         }
+        #[cfg(feature = "keystone")]
         "2" | "2.0" => keystone_authenticator(config, &auth_url, KeystoneVersion::V2),
+        #[cfg(feature = "keystone")]
         "3" | "3.0" => keystone_authenticator(config, &auth_url, KeystoneVersion::V3),
+        #[cfg(not(feature = "keystone"))]
+        "2" | "2.0" | "3" | "3.0" => Err(Error::invalid_input(
+            "Keystone authentication needs swiftclient's `keystone` feature",
+        )),
         v => Err(Error::invalid_input(format!(
             "Unknown auth_version {v} specified and no session found."
         ))),
     }
 }
 
+#[cfg(not(feature = "keystone"))]
+fn service_authenticator(config: &Config) -> crate::Result<Option<Arc<dyn Authenticator>>> {
+    match config.os_options.service_username.as_deref() {
+        Some(u) if !u.is_empty() => Err(Error::invalid_input(
+            "service tokens need swiftclient's `keystone` feature",
+        )),
+        _ => Ok(None),
+    }
+}
+
 /// The service user's authenticator (`X-Service-Token`, spec §1.7), when `service_username` is set.
+#[cfg(feature = "keystone")]
 fn service_authenticator(config: &Config) -> crate::Result<Option<Arc<dyn Authenticator>>> {
     let os = &config.os_options;
     let Some(user) = os.service_username.clone().filter(|u| !u.is_empty()) else {
@@ -269,6 +286,7 @@ fn service_authenticator(config: &Config) -> crate::Result<Option<Arc<dyn Authen
 }
 
 /// Builds Keystone auth from python-swiftclient's arguments (spec §1.5.1, §1.5.3).
+#[cfg(feature = "keystone")]
 fn keystone_authenticator(
     config: &Config,
     auth_url: &str,
@@ -392,24 +410,77 @@ pub(crate) fn info_url(url: &str) -> String {
     }
 }
 
-/// The cluster's `/info` document.
+/// The cluster's `/info` document: which middleware it runs (`slo`, `bulk_delete`, ...) and
+/// their settings.
+///
+/// ```
+/// let caps = swiftclient::Capabilities::from_json(
+///     r#"{"swift": {"max_file_size": 5368709122, "version": "2.38.3"}, "slo": {}}"#,
+/// )?;
+/// assert!(caps.has("slo") && !caps.has("bulk_delete"));
+/// assert_eq!(caps.limit("swift", "max_file_size"), Some(5368709122));
+/// assert_eq!(caps.get_str("swift", "version"), Some("2.38.3"));
+/// assert_eq!(caps.sections().collect::<Vec<_>>(), ["slo", "swift"]);
+/// # Ok::<(), swiftclient::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
-pub struct Capabilities(pub Value);
+pub struct Capabilities(Value);
 
 impl Capabilities {
+    /// Parses an `/info` document (a JSON object).
+    pub fn from_json(text: &str) -> crate::Result<Self> {
+        match serde_json::from_str(text) {
+            Ok(v @ Value::Object(_)) => Ok(Capabilities(v)),
+            Ok(_) => Err(Error::new(
+                ErrorKind::Decode,
+                "the capabilities are not a JSON object",
+            )),
+            Err(e) => {
+                Err(Error::new(ErrorKind::Decode, "the capabilities are not JSON").with_source(e))
+            }
+        }
+    }
+
     /// True when the cluster lists this middleware or section (e.g. `slo`, `bulk_delete`).
     pub fn has(&self, section: &str) -> bool {
         self.0.get(section).is_some()
     }
 
-    /// One section, e.g. `swift` (the core constraints) or `slo`.
-    pub fn section(&self, section: &str) -> Option<&Value> {
-        self.0.get(section)
+    /// The names of the sections, in sorted order.
+    pub fn sections(&self) -> impl Iterator<Item = &str> {
+        let mut names: Vec<&str> = self
+            .0
+            .as_object()
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        names.sort_unstable();
+        names.into_iter()
     }
 
     /// A numeric setting of a section, e.g. `("swift", "max_file_size")`.
     pub fn limit(&self, section: &str, key: &str) -> Option<u64> {
         self.0.get(section)?.get(key)?.as_u64()
+    }
+
+    /// A text setting of a section, e.g. `("swift", "version")`.
+    pub fn get_str(&self, section: &str, key: &str) -> Option<&str> {
+        self.0.get(section)?.get(key)?.as_str()
+    }
+
+    /// A boolean setting of a section, e.g. `("swift", "strict_cors_mode")`.
+    pub fn get_bool(&self, section: &str, key: &str) -> Option<bool> {
+        self.0.get(section)?.get(key)?.as_bool()
+    }
+
+    /// One section as JSON text (for settings that are lists or objects), e.g.
+    /// `section_json("swift")`.
+    pub fn section_json(&self, section: &str) -> Option<String> {
+        self.0.get(section).map(Value::to_string)
+    }
+
+    /// The whole document as JSON text.
+    pub fn to_json(&self) -> String {
+        self.0.to_string()
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use futures_util::Stream;
 use md5::{Digest, Md5};
-use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
 use crate::error::{Error, ErrorKind};
 use crate::headers::{Headers, RequestHeaders};
@@ -34,6 +34,16 @@ impl Object {
     /// Reads the whole body into memory (checked like [`ObjectBody::chunk`]).
     pub async fn bytes(self) -> crate::Result<Bytes> {
         self.body.bytes().await
+    }
+
+    /// The body as a stream of chunks (see [`ObjectBody::into_stream`]).
+    pub fn into_stream(self) -> impl Stream<Item = crate::Result<Bytes>> + Send + Unpin + 'static {
+        self.body.into_stream()
+    }
+
+    /// The body as an [`AsyncRead`] (see [`ObjectBody::into_async_read`]).
+    pub fn into_async_read(self) -> impl AsyncRead + Send + Unpin + 'static {
+        self.body.into_async_read()
     }
 }
 
@@ -322,9 +332,19 @@ impl ObjectBody {
     }
 
     /// The body as a stream of chunks.
-    pub fn into_stream(self) -> impl Stream<Item = crate::Result<Bytes>> + Send + 'static {
-        futures_util::stream::try_unfold(self, |mut body| async move {
-            Ok(body.chunk().await?.map(|c| (c, body)))
-        })
+    /// It is `Unpin`: `.next()` works on it directly.
+    pub fn into_stream(self) -> impl Stream<Item = crate::Result<Bytes>> + Send + Unpin + 'static {
+        Box::pin(futures_util::stream::try_unfold(
+            self,
+            |mut body| async move { Ok(body.chunk().await?.map(|c| (c, body))) },
+        ))
+    }
+
+    /// The body as an [`AsyncRead`] (for `tokio::io::copy` and the like). An error of the
+    /// download (a broken connection that could not be resumed, a checksum mismatch) is an
+    /// `io::Error` wrapping this crate's [`Error`](crate::Error).
+    pub fn into_async_read(self) -> impl AsyncRead + Send + Unpin + 'static {
+        use futures_util::TryStreamExt;
+        tokio_util::io::StreamReader::new(self.into_stream().map_err(std::io::Error::other))
     }
 }

@@ -84,6 +84,7 @@ impl Error {
     }
 
     /// A panicked task, as the failure of its item.
+    #[cfg(feature = "transfer")]
     pub(crate) fn panicked(payload: &(dyn std::any::Any + Send)) -> Self {
         let what = payload
             .downcast_ref::<&str>()

@@ -38,6 +38,7 @@
 
 mod account;
 pub mod auth;
+#[cfg(feature = "blocking")]
 pub mod blocking;
 mod clock;
 mod config;
@@ -50,6 +51,7 @@ mod fuzz;
 mod headers;
 mod http;
 mod listing;
+#[cfg(feature = "transfer")]
 mod localfs;
 mod numbers;
 mod object;
@@ -60,7 +62,9 @@ mod response;
 mod retry;
 mod secret;
 mod settings;
+#[cfg(feature = "tempurl")]
 pub mod tempurl;
+#[cfg(feature = "transfer")]
 pub mod transfer;
 mod transport;
 

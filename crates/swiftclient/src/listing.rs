@@ -239,9 +239,9 @@ struct RawObject {
 }
 
 /// An entry type of a listing.
-pub trait Entry: Sized {
-    /// Parses one JSON element, kept as received.
-    fn from_json(raw: Box<RawValue>) -> Result<Self, String>;
+///
+/// Sealed: implemented by [`ContainerEntry`] and [`ObjectEntry`] only.
+pub trait Entry: private::Parse {
     /// The name the next page starts after.
     fn marker(&self) -> &str;
     /// The version id the next page starts after.
@@ -250,7 +250,18 @@ pub trait Entry: Sized {
     }
 }
 
-impl Entry for ContainerEntry {
+mod private {
+    use serde_json::value::RawValue;
+
+    /// How an entry is read from a listing page (not part of the public API).
+    pub trait Parse: Sized {
+        /// Parses one JSON element, kept as received.
+        fn from_json(raw: Box<RawValue>) -> Result<Self, String>;
+    }
+}
+use private::Parse;
+
+impl Parse for ContainerEntry {
     fn from_json(raw: Box<RawValue>) -> Result<Self, String> {
         let r: RawContainer = serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
         let (name, subdir) = match (r.name, r.subdir) {
@@ -267,12 +278,15 @@ impl Entry for ContainerEntry {
             raw,
         })
     }
+}
+
+impl Entry for ContainerEntry {
     fn marker(&self) -> &str {
         &self.name
     }
 }
 
-impl Entry for ObjectEntry {
+impl Parse for ObjectEntry {
     fn from_json(raw: Box<RawValue>) -> Result<Self, String> {
         let r: RawObject = serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
         let (name, subdir) = match (r.name, r.subdir) {
@@ -292,6 +306,9 @@ impl Entry for ObjectEntry {
             raw,
         })
     }
+}
+
+impl Entry for ObjectEntry {
     fn marker(&self) -> &str {
         &self.name
     }
@@ -301,7 +318,7 @@ impl Entry for ObjectEntry {
 }
 
 /// Parses a listing body (JSON array) into entries.
-pub(crate) fn parse_page<T: Entry>(body: &[u8], what: &str) -> crate::Result<Vec<T>> {
+pub(crate) fn parse_page<T: Parse>(body: &[u8], what: &str) -> crate::Result<Vec<T>> {
     if body.is_empty() {
         return Ok(Vec::new());
     }

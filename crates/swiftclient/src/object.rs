@@ -137,6 +137,21 @@ impl Connection {
         Ok(resp)
     }
 
+    /// Uploads from an [`AsyncRead`](tokio::io::AsyncRead): `len` is sent as
+    /// `Content-Length` when known, else the body is chunked. The reader is read once: a retry
+    /// needs a body that rewinds ([`Body::seekable`], [`Body::file`]).
+    pub async fn put_object_reader(
+        &self,
+        container: &str,
+        object: &str,
+        reader: impl tokio::io::AsyncRead + Send + 'static,
+        len: Option<u64>,
+        opts: &PutOptions,
+    ) -> crate::Result<Response> {
+        self.put_object_with(container, object, Body::reader(reader, len), opts)
+            .await
+    }
+
     /// `POST` to an object: replace its metadata (`X-Object-Meta-*`, `Content-Type`, ...).
     pub async fn post_object(
         &self,

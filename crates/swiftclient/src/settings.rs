@@ -1,10 +1,13 @@
 //! Configuration the way OpenStack users already have it: python-swiftclient's `ST_*` and
 //! `OS_*` environment variables (with its precedence), and openstacksdk's `clouds.yaml`.
 
-use std::path::{Path, PathBuf};
+#[cfg(feature = "clouds-yaml")]
+use std::path::Path;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::config::{ConnectionBuilder, OsOptions};
+#[cfg(feature = "clouds-yaml")]
 use crate::error::Error;
 use crate::secret::Secret;
 
@@ -256,6 +259,7 @@ impl Settings {
     /// finds it: `$OS_CLIENT_CONFIG_FILE`, else `./clouds.yaml`,
     /// `$XDG_CONFIG_HOME/openstack/` (default `~/.config/openstack/`), `/etc/openstack/`.
     /// `cloud` defaults to `$OS_CLOUD`.
+    #[cfg(feature = "clouds-yaml")]
     pub fn from_cloud(cloud: Option<&str>) -> crate::Result<Self> {
         let name = match cloud {
             Some(c) => c.to_owned(),
@@ -298,6 +302,7 @@ impl Settings {
 
     /// Settings of cloud `name` from the text of a `clouds.yaml` and, optionally, a
     /// `secure.yaml` whose values are merged over it.
+    #[cfg(feature = "clouds-yaml")]
     pub fn from_cloud_yaml(name: &str, clouds: &str, secure: Option<&str>) -> crate::Result<Self> {
         use yaml_rust2::{Yaml, YamlLoader};
         let load = |text: &str, what: &str| -> crate::Result<Yaml> {
@@ -384,6 +389,7 @@ impl Settings {
 }
 
 /// Merges `over` into `base` recursively (maps key by key; other values replace).
+#[cfg(feature = "clouds-yaml")]
 fn merge(base: &mut yaml_rust2::Yaml, over: &yaml_rust2::Yaml) {
     use yaml_rust2::Yaml;
     match (base, over) {
@@ -402,6 +408,7 @@ fn merge(base: &mut yaml_rust2::Yaml, over: &yaml_rust2::Yaml) {
     }
 }
 
+#[cfg(feature = "clouds-yaml")]
 fn config_dirs() -> Vec<PathBuf> {
     let mut dirs = vec![PathBuf::from(".")];
     let xdg = std::env::var("XDG_CONFIG_HOME")
@@ -420,6 +427,7 @@ fn config_dirs() -> Vec<PathBuf> {
     dirs
 }
 
+#[cfg(feature = "clouds-yaml")]
 fn find_in(dirs: &[PathBuf], file: &str) -> Option<PathBuf> {
     dirs.iter().map(|d| d.join(file)).find(|p| p.is_file())
 }
@@ -430,6 +438,7 @@ impl ConnectionBuilder {
     /// `ST_AUTH` nor `OS_AUTH_URL`, the named cloud of `clouds.yaml` is used instead.
     pub fn from_env() -> crate::Result<Self> {
         let mut s = Settings::from_env();
+        #[cfg(feature = "clouds-yaml")]
         if s.auth.is_none() && s.os_auth_url.is_none() && std::env::var_os("OS_CLOUD").is_some() {
             s = Settings::from_cloud(None)?;
         }

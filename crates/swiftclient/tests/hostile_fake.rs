@@ -501,7 +501,7 @@ struct Panicking;
 impl Authenticator for Panicking {
     fn authenticate<'a>(
         &'a self,
-        _http: &'a reqwest::Client,
+        _http: &'a swiftclient::auth::HttpClient,
     ) -> BoxFuture<'a, swiftclient::Result<AuthToken>> {
         Box::pin(async { panic!("planted panic") })
     }

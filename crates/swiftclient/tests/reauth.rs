@@ -539,3 +539,49 @@ async fn no_snet_keeps_storage_host() {
     let (url, _) = conn.get_auth().await.unwrap();
     assert_eq!(url, "http://storage.example:8080/v1/AUTH_test");
 }
+
+/// A custom authenticator that speaks v1 itself, through the connection's `HttpClient`.
+#[derive(Debug)]
+struct OwnV1 {
+    url: String,
+}
+
+impl swiftclient::Authenticator for OwnV1 {
+    fn authenticate<'a>(
+        &'a self,
+        http: &'a swiftclient::auth::HttpClient,
+    ) -> BoxFuture<'a, swiftclient::Result<swiftclient::AuthToken>> {
+        Box::pin(async move {
+            let headers = swiftclient::RequestHeaders::new()
+                .with("X-Auth-User", "test:tester")
+                .with("X-Auth-Key", "testing");
+            let reply = http
+                .send("Auth GET", "GET", &self.url, &headers, None)
+                .await?;
+            assert_eq!(reply.status, 200);
+            assert!(!format!("{reply:?}").contains("secret-body"));
+            let token = reply.headers.get("x-auth-token").unwrap_or("").to_owned();
+            let url = reply.headers.get("x-storage-url").map(str::to_owned);
+            Ok(swiftclient::AuthToken::new(url, token.into()))
+        })
+    }
+}
+
+// An authenticator of the user's own makes its requests with the connection's client; the
+// key it sends is redacted from the log like ours.
+#[tokio::test]
+async fn custom_authenticators_use_the_connections_client() {
+    let server = FakeServer::start().await;
+    let reply = auth_ok(&server, "AUTH_tkown").body("secret-body");
+    server.push_many([reply, Reply::status(204)]);
+    let conn = Connection::builder()
+        .authenticator(Arc::new(OwnV1 {
+            url: format!("{}{AUTH_PATH}", server.url()),
+        }))
+        .build()
+        .unwrap();
+    conn.head_account().await.unwrap();
+    let reqs = server.requests();
+    assert_eq!(reqs[0].header("x-auth-key"), Some("testing"));
+    assert_eq!(reqs[1].header("x-auth-token"), Some("AUTH_tkown"));
+}

@@ -38,6 +38,9 @@ async fn private_account() -> Connection {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn download_and_delete_a_whole_account() {
+    if common::skip() {
+        return;
+    }
     let conn = private_account().await;
     let transfer = Transfer::new(conn.clone());
     for (c, n) in [("alpha", 3), ("beta ü", 2)] {
@@ -102,6 +105,9 @@ async fn download_and_delete_a_whole_account() {
 // upload of several objects at once still stores each of them, once, with its content.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limited_uploads_and_deletes_complete() {
+    if common::skip() {
+        return;
+    }
     let conn = Connection::builder()
         .auth_url(common::env("ST_AUTH"))
         .user(common::env("SWIFT_TESTBED_RATELIMIT_USER"))

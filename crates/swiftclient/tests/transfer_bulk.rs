@@ -58,6 +58,9 @@ fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn extract_archive_from_a_tree() {
+    if common::skip() {
+        return;
+    }
     let conn = common::connect();
     let transfer = Transfer::new(conn.clone());
     let c = common::unique("extract");
@@ -141,6 +144,9 @@ async fn extract_archive_from_a_tree() {
 // (with bulk deletes).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thousand_object_round_trip() {
+    if common::skip() {
+        return;
+    }
     let conn = common::connect();
     let transfer =
         Transfer::with_options(conn.clone(), TransferOptions::new().object_concurrency(16));
@@ -200,6 +206,9 @@ async fn thousand_object_round_trip() {
 // cluster's max_deletes_per_request) with a result per object.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bulk_delete_of_two_thousand_objects() {
+    if common::skip() {
+        return;
+    }
     let conn = common::connect();
     let transfer = Transfer::new(conn.clone());
     let c = common::unique("bulk2000");

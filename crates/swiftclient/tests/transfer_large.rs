@@ -201,11 +201,17 @@ async fn large_object_life_cycle(slo: bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slo_200_mib_life_cycle() {
+    if common::skip() {
+        return;
+    }
     large_object_life_cycle(true).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dlo_200_mib_life_cycle() {
+    if common::skip() {
+        return;
+    }
     large_object_life_cycle(false).await;
 }
 
@@ -214,6 +220,9 @@ async fn dlo_200_mib_life_cycle() {
 // spool directory.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stream_segments_spooled_to_disk() {
+    if common::skip() {
+        return;
+    }
     use bytes::Bytes;
     let conn = common::connect();
     let transfer = Transfer::new(conn.clone());

@@ -26,6 +26,9 @@ const LIMIT: u64 = 64 << 20;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_gib_segmented_upload_and_download_under_64_mib() {
+    if common::skip() {
+        return;
+    }
     let conn = common::connect();
     let transfer = Transfer::new(conn.clone());
     let c = common::unique("memory");

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use serde_json::{json, Value};
 
 use crate::auth::catalog::{self, EndpointFilter};
-use crate::auth::{AuthToken, Authenticator};
+use crate::auth::{AuthToken, Authenticator, HttpClient};
 use crate::clock::BoxFuture;
 use crate::error::{Error, ErrorKind};
 use crate::headers::Headers;
@@ -335,11 +335,8 @@ impl KeystoneAuth {
 }
 
 impl Authenticator for KeystoneAuth {
-    fn authenticate<'a>(
-        &'a self,
-        http: &'a reqwest::Client,
-    ) -> BoxFuture<'a, crate::Result<AuthToken>> {
-        Box::pin(self.run(http))
+    fn authenticate<'a>(&'a self, http: &'a HttpClient) -> BoxFuture<'a, crate::Result<AuthToken>> {
+        Box::pin(self.run(&http.inner))
     }
 
     fn can_reauthenticate(&self) -> bool {

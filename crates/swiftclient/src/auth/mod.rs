@@ -4,18 +4,23 @@
 //! touching the request path: the connection only ever asks an authenticator for a fresh
 //! [`AuthToken`] when it has none, when the token is about to expire, or after a 401.
 
+#[cfg(feature = "keystone")]
 pub mod catalog;
+#[cfg(feature = "keystone")]
 pub mod keystone;
 mod v1;
 
 use std::fmt;
 use std::time::SystemTime;
 
+#[cfg(feature = "keystone")]
 pub use catalog::EndpointFilter;
+#[cfg(feature = "keystone")]
 pub use keystone::{Credentials, KeystoneAuth, KeystoneVersion, Scope};
 pub use v1::V1Auth;
 
 use crate::clock::BoxFuture;
+pub use crate::http::client::{HttpClient, HttpReply};
 use crate::secret::Secret;
 
 /// What authentication yields.
@@ -53,10 +58,7 @@ impl AuthToken {
 pub trait Authenticator: Send + Sync + fmt::Debug {
     /// Authenticates, using `http` (the connection's pooled client, with its TLS and timeout
     /// settings) for any requests.
-    fn authenticate<'a>(
-        &'a self,
-        http: &'a reqwest::Client,
-    ) -> BoxFuture<'a, crate::Result<AuthToken>>;
+    fn authenticate<'a>(&'a self, http: &'a HttpClient) -> BoxFuture<'a, crate::Result<AuthToken>>;
 
     /// Whether a 401 should lead to one new authentication (true when credentials are known).
     fn can_reauthenticate(&self) -> bool {

@@ -1,6 +1,6 @@
 //! v1 authentication (tempauth, swauth): `GET <auth url>` with `X-Auth-User` and `X-Auth-Key`.
 
-use crate::auth::{AuthToken, Authenticator};
+use crate::auth::{AuthToken, Authenticator, HttpClient};
 use crate::clock::BoxFuture;
 use crate::error::{Error, ErrorKind};
 use crate::headers::Headers;
@@ -94,11 +94,8 @@ impl V1Auth {
 }
 
 impl Authenticator for V1Auth {
-    fn authenticate<'a>(
-        &'a self,
-        http: &'a reqwest::Client,
-    ) -> BoxFuture<'a, crate::Result<AuthToken>> {
-        Box::pin(self.run(http))
+    fn authenticate<'a>(&'a self, http: &'a HttpClient) -> BoxFuture<'a, crate::Result<AuthToken>> {
+        Box::pin(self.run(&http.inner))
     }
 }
 

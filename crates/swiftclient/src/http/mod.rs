@@ -1,6 +1,7 @@
 //! HTTP helpers shared by authentication and the request path: reason phrases, bounded body
 //! reads, and the request log.
 
+pub(crate) mod client;
 pub(crate) mod log;
 
 use bytes::Bytes;

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{FutureExt, TryStreamExt};
-use serde_json::Value;
 use tokio::task::JoinSet;
 
 use crate::error::{Error, ErrorKind};
@@ -208,10 +207,11 @@ async fn bulk_limit(ctx: &Ctx, opts: &DeleteOptions, count: usize) -> Option<usi
         return None;
     }
     let caps = ctx.engine.capabilities().await?;
-    let section = caps.section("bulk_delete")?;
-    let limit = section
-        .get("max_deletes_per_request")
-        .and_then(Value::as_u64)
+    if !caps.has("bulk_delete") {
+        return None;
+    }
+    let limit = caps
+        .limit("bulk_delete", "max_deletes_per_request")
         .unwrap_or(10_000);
     usize::try_from(limit.max(1)).ok()
 }

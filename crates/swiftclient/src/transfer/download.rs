@@ -31,9 +31,26 @@ use crate::transfer::segments::{
     PieceVerifier, DIR_MARKER_TYPES,
 };
 
+type BoxedWriter = Box<dyn AsyncWrite + Send + Unpin>;
+
 /// A writer shared by the tasks of a download: each object is written whole, one after the
-/// other. Keep a clone of the `Arc` to get the writer back afterwards.
-pub type SharedWriter = Arc<Mutex<Box<dyn AsyncWrite + Send + Unpin>>>;
+/// other. [`DownloadTarget::writer`] hands out a second handle, to get the writer back with
+/// [`SharedWriter::into_inner`] once the job is done.
+#[derive(Clone)]
+pub struct SharedWriter(Arc<Mutex<BoxedWriter>>);
+
+impl fmt::Debug for SharedWriter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SharedWriter")
+    }
+}
+
+impl SharedWriter {
+    /// The writer, once no job holds it any more (`None` while a download still does).
+    pub fn into_inner(self) -> Option<Box<dyn AsyncWrite + Send + Unpin>> {
+        Arc::try_unwrap(self.0).ok().map(Mutex::into_inner)
+    }
+}
 
 /// Where downloaded data goes.
 #[derive(Clone, Default)]
@@ -69,8 +86,8 @@ impl fmt::Debug for DownloadTarget {
 impl DownloadTarget {
     /// A [`DownloadTarget::Writer`] for `w`, and the shared handle to get it back.
     pub fn writer(w: impl AsyncWrite + Send + Unpin + 'static) -> (Self, SharedWriter) {
-        let shared: SharedWriter = Arc::new(Mutex::new(Box::new(w)));
-        (DownloadTarget::Writer(Arc::clone(&shared)), shared)
+        let shared = SharedWriter(Arc::new(Mutex::new(Box::new(w))));
+        (DownloadTarget::Writer(shared.clone()), shared)
     }
 }
 
@@ -762,7 +779,7 @@ async fn open_sink(
     res: &mut TransferResult,
 ) -> crate::Result<Sink> {
     match &plan.opts.target {
-        DownloadTarget::Writer(w) => Ok(Sink::Writer(Arc::clone(w).lock_owned().await)),
+        DownloadTarget::Writer(w) => Ok(Sink::Writer(Arc::clone(&w.0).lock_owned().await)),
         DownloadTarget::Stdout => {
             let lock = STDOUT.get_or_init(|| Arc::new(Mutex::new(())));
             Ok(Sink::Stdout {

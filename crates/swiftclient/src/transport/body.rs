@@ -234,6 +234,21 @@ impl fmt::Debug for Body {
     }
 }
 
+/// A tokio file becomes a [`Body::file`] (its length known, replayed on retry by reading
+/// at positions) when it is idle and its position and size can be read; otherwise it is
+/// read once as a stream of unknown length.
+impl From<tokio::fs::File> for Body {
+    fn from(file: tokio::fs::File) -> Self {
+        match file.try_into_std() {
+            Ok(std) => match std.try_clone().and_then(Body::file) {
+                Ok(body) => body,
+                Err(_) => Body::reader(tokio::fs::File::from_std(std), None),
+            },
+            Err(file) => Body::reader(file, None),
+        }
+    }
+}
+
 impl From<Bytes> for Body {
     fn from(b: Bytes) -> Self {
         Body {

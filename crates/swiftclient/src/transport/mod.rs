@@ -73,6 +73,8 @@ impl AuthState {
 #[derive(Debug)]
 pub(crate) struct Session {
     pub(crate) http: reqwest::Client,
+    /// The same client, as authenticators see it.
+    auth_http: crate::auth::HttpClient,
     auth: Option<Arc<dyn Authenticator>>,
     service_auth: Option<Arc<dyn Authenticator>>,
     state: RwLock<AuthState>,
@@ -175,6 +177,7 @@ impl Session {
             .clone()
             .or_else(|| os.auth_token.clone());
         Ok(Session {
+            auth_http: crate::auth::HttpClient::new(http.clone()),
             http,
             auth,
             service_auth,
@@ -240,7 +243,7 @@ impl Session {
             return Ok(st);
         }
         if !st.user_ok() {
-            let got = auth.authenticate(&self.http).await?;
+            let got = auth.authenticate(&self.auth_http).await?;
             if let (None, Some(url), true) = (
                 &self.url_override,
                 &got.storage_url,
@@ -271,7 +274,7 @@ impl Session {
         }
         if let Some(service) = &self.service_auth {
             if !st.service_ok() {
-                let got = service.authenticate(&self.http).await?;
+                let got = service.authenticate(&self.auth_http).await?;
                 st.service_token = Some(got.token);
                 st.service_refresh_at = got.expires.map(refresh_time);
             }

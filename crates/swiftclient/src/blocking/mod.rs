@@ -33,6 +33,11 @@ use crate::secret::Secret;
 use crate::transport::body::Body;
 use crate::{Capabilities, ObjectBody};
 
+#[cfg(feature = "transfer")]
+mod transfer;
+#[cfg(feature = "transfer")]
+pub use transfer::{Job, Transfer};
+
 /// The blocking counterpart of [`crate::Connection`]. Cheap to clone; clones share the pool,
 /// the token and the runtime.
 #[derive(Clone, Debug)]
@@ -103,6 +108,52 @@ impl Connection {
     /// See [`crate::Connection::get_auth`].
     pub fn get_auth(&self) -> crate::Result<(String, Secret)> {
         self.block(self.inner.get_auth())
+    }
+
+    /// See [`crate::Connection::url`].
+    pub fn url(&self) -> Option<String> {
+        self.inner.url()
+    }
+
+    /// See [`crate::Connection::token`].
+    pub fn token(&self) -> Option<Secret> {
+        self.inner.token()
+    }
+
+    /// See [`crate::Connection::invalidate_token`].
+    pub fn invalidate_token(&self) {
+        self.inner.invalidate_token();
+    }
+
+    /// See [`crate::Connection::get_capabilities_raw`].
+    pub fn get_capabilities_raw(&self) -> crate::Result<Bytes> {
+        self.block(self.inner.get_capabilities_raw())
+    }
+
+    /// See [`crate::Connection::get_capabilities_raw_at`].
+    pub fn get_capabilities_raw_at(&self, url: &str) -> crate::Result<Bytes> {
+        self.block(self.inner.get_capabilities_raw_at(url))
+    }
+
+    /// See [`crate::Connection::delete_object_report`].
+    pub fn delete_object_report(
+        &self,
+        container: &str,
+        object: &str,
+        opts: &RequestOptions,
+    ) -> crate::Result<(Response, Bytes)> {
+        self.block(self.inner.delete_object_report(container, object, opts))
+    }
+
+    /// See [`crate::Connection::extract_archive`].
+    pub fn extract_archive(
+        &self,
+        path: &str,
+        format: &str,
+        body: impl Into<Body>,
+        opts: &RequestOptions,
+    ) -> crate::Result<(Response, Bytes)> {
+        self.block(self.inner.extract_archive(path, format, body, opts))
     }
 
     /// See [`crate::Connection::close`].
@@ -244,7 +295,7 @@ impl Connection {
     }
 
     /// See [`crate::Connection::get_object`]; the body is an [`std::io::Read`].
-    pub fn get_object(&self, container: &str, object: &str) -> crate::Result<BlockingObject> {
+    pub fn get_object(&self, container: &str, object: &str) -> crate::Result<Object> {
         self.get_object_with(container, object, &RequestOptions::default())
     }
 
@@ -254,9 +305,9 @@ impl Connection {
         container: &str,
         object: &str,
         opts: &RequestOptions,
-    ) -> crate::Result<BlockingObject> {
+    ) -> crate::Result<Object> {
         let obj = self.block(self.inner.get_object_with(container, object, opts))?;
-        Ok(BlockingObject {
+        Ok(Object {
             response: obj.response,
             body: obj.body,
             rt: Arc::clone(&self.rt),
@@ -379,7 +430,7 @@ impl Connection {
 
 /// A downloaded object whose body reads as an [`std::io::Read`].
 #[derive(Debug)]
-pub struct BlockingObject {
+pub struct Object {
     /// The response of the GET.
     pub response: Response,
     body: ObjectBody,
@@ -387,7 +438,7 @@ pub struct BlockingObject {
     buf: Bytes,
 }
 
-impl BlockingObject {
+impl Object {
     /// The response headers.
     pub fn headers(&self) -> &Headers {
         self.response.headers()
@@ -403,7 +454,7 @@ impl BlockingObject {
 
     /// Reads the whole body into memory.
     pub fn bytes(self) -> crate::Result<Bytes> {
-        let BlockingObject { body, rt, buf, .. } = self;
+        let Object { body, rt, buf, .. } = self;
         let rest = rt.block_on(body.bytes())?;
         if buf.is_empty() {
             Ok(rest)
@@ -415,7 +466,7 @@ impl BlockingObject {
     }
 }
 
-impl io::Read for BlockingObject {
+impl io::Read for Object {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         if self.buf.is_empty() {
             match self.rt.block_on(self.body.chunk()) {
@@ -428,5 +479,78 @@ impl io::Read for BlockingObject {
         out[..n].copy_from_slice(&self.buf[..n]);
         let _ = self.buf.split_to(n);
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod mirror_tests {
+    /// The public methods of `impl <ty>` blocks in `src` (async or not).
+    fn methods(src: &str, ty: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut inside = false;
+        for line in src.lines() {
+            if line.starts_with("impl ") {
+                inside = line == format!("impl {ty} {{");
+            }
+            if !inside {
+                continue;
+            }
+            let rest = line
+                .strip_prefix("    pub async fn ")
+                .or_else(|| line.strip_prefix("    pub fn "));
+            if let Some(rest) = rest {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                out.push(name);
+            }
+        }
+        out
+    }
+
+    // Every operation of the async API has its blocking twin of the same name.
+    #[test]
+    #[cfg(feature = "transfer")]
+    fn every_async_method_has_a_blocking_twin() {
+        let conn_sources = [
+            include_str!("../account.rs"),
+            include_str!("../container.rs"),
+            include_str!("../object.rs"),
+            include_str!("../connection.rs"),
+        ];
+        let ours = methods(include_str!("mod.rs"), "Connection");
+        let mut checked = 0;
+        for src in conn_sources {
+            for m in methods(src, "Connection") {
+                if m == "builder" {
+                    continue; // blocking::Connection::new takes the builder
+                }
+                assert!(ours.contains(&m), "blocking::Connection lacks {m}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 30, "only {checked} methods found");
+        let transfer_sources = [
+            include_str!("../transfer/engine.rs"),
+            include_str!("../transfer/upload.rs"),
+            include_str!("../transfer/download.rs"),
+            include_str!("../transfer/delete.rs"),
+            include_str!("../transfer/copy.rs"),
+            include_str!("../transfer/post.rs"),
+            include_str!("../transfer/bulk.rs"),
+        ];
+        let ours = methods(include_str!("transfer.rs"), "Transfer");
+        let mut checked = 0;
+        for src in transfer_sources {
+            for m in methods(src, "Transfer") {
+                if m == "connection" {
+                    continue; // as_async().connection()
+                }
+                assert!(ours.contains(&m), "blocking::Transfer lacks {m}");
+                checked += 1;
+            }
+        }
+        assert!(checked >= 12, "only {checked} transfer methods found");
     }
 }
