@@ -87,6 +87,13 @@ impl Connection {
         self.session.current().1
     }
 
+    /// Waits `d` on this connection's clock (the [`Sleeper`](crate::Sleeper) it was built
+    /// with), as its own back-off does.
+    #[cfg(feature = "transfer")]
+    pub(crate) async fn sleep(&self, d: std::time::Duration) {
+        self.session.sleep(d).await;
+    }
+
     /// Makes the current token unusable, so the next request authenticates again.
     pub fn invalidate_token(&self) {
         self.session.invalidate_current();
@@ -236,7 +243,7 @@ fn service_authenticator(config: &Config) -> crate::Result<Option<Arc<dyn Authen
     }
 }
 
-/// The service user's authenticator (`X-Service-Token`, spec §1.7), when `service_username` is set.
+/// The service user's authenticator (`X-Service-Token`), when `service_username` is set.
 #[cfg(feature = "keystone")]
 fn service_authenticator(config: &Config) -> crate::Result<Option<Arc<dyn Authenticator>>> {
     let os = &config.os_options;
@@ -285,7 +292,7 @@ fn service_authenticator(config: &Config) -> crate::Result<Option<Arc<dyn Authen
     )))
 }
 
-/// Builds Keystone auth from python-swiftclient's arguments (spec §1.5.1, §1.5.3).
+/// Builds Keystone auth from python-swiftclient's arguments.
 #[cfg(feature = "keystone")]
 fn keystone_authenticator(
     config: &Config,
@@ -372,7 +379,7 @@ fn keystone_authenticator(
     )))
 }
 
-/// Derives the `/info` URL from a storage URL (spec §1.12).
+/// Derives the `/info` URL from a storage URL.
 pub(crate) fn info_url(url: &str) -> String {
     let (scheme_host, path) = match url.find("://") {
         Some(i) => match url[i + 3..].find('/') {

@@ -1,5 +1,5 @@
 //! Object downloads as a stream with bounded memory, resumed with `Range` + `If-Match` when the
-//! connection breaks part-way (spec §1.11), and checked against the ETag at the end.
+//! connection breaks part-way, and checked against the ETag at the end.
 
 use std::fmt;
 use std::sync::Arc;

@@ -32,6 +32,8 @@ struct Inner {
     body: Option<String>,
     attempts: u32,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    /// The failure happened while authenticating.
+    during_auth: bool,
 }
 
 /// What sort of failure an [`Error`] is.
@@ -79,6 +81,7 @@ impl Error {
                 body: None,
                 attempts: 0,
                 source: None,
+                during_auth: false,
             }),
         }
     }
@@ -259,7 +262,10 @@ impl Error {
     /// A connect or read timeout.
     pub fn is_timeout(&self) -> bool {
         self.find_reqwest().is_some_and(reqwest::Error::is_timeout)
-            || self.source_mentions("timed out")
+            || self.sources().any(|e| {
+                e.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+            })
     }
 
     /// The connection could not be established.
@@ -267,16 +273,22 @@ impl Error {
         self.find_reqwest().is_some_and(reqwest::Error::is_connect)
     }
 
-    /// A TLS failure such as an unknown certificate authority.
+    /// A TLS failure such as an unknown certificate authority (a `rustls` error among the
+    /// causes).
     pub fn is_tls(&self) -> bool {
-        self.source_mentions("certificate")
-            || self.source_mentions("tls")
-            || self.source_mentions("handshake")
+        self.sources().any(|e| e.is::<rustls::Error>())
     }
 
-    /// Authentication failed (wrong credentials or an unusable auth answer).
+    /// Authentication failed: wrong credentials, an unusable auth answer, or any failure of
+    /// the authentication request itself.
     pub fn is_auth(&self) -> bool {
-        self.inner.kind == ErrorKind::Auth || self.inner.msg.starts_with("Auth ")
+        self.inner.kind == ErrorKind::Auth || self.inner.during_auth
+    }
+
+    /// Marks this error as a failure of authentication (see [`Error::is_auth`]).
+    pub(crate) fn during_auth(mut self) -> Self {
+        self.inner.during_auth = true;
+        self
     }
 
     /// A container or object name the cluster would refuse.
@@ -324,19 +336,14 @@ impl Error {
         None
     }
 
-    fn source_mentions(&self, needle: &str) -> bool {
-        let mut cur: Option<&(dyn std::error::Error + 'static)> = self
-            .inner
+    /// Every cause of this error (see [`sources`]).
+    fn sources(&self) -> impl Iterator<Item = &(dyn std::error::Error + 'static)> {
+        self.inner
             .source
             .as_deref()
-            .map(|e| e as &(dyn std::error::Error + 'static));
-        while let Some(e) = cur {
-            if e.to_string().to_ascii_lowercase().contains(needle) {
-                return true;
-            }
-            cur = e.source();
-        }
-        false
+            .map(|e| sources(e as &(dyn std::error::Error + 'static)))
+            .into_iter()
+            .flatten()
     }
 
     /// The chain of underlying causes, joined with `: `.
@@ -366,6 +373,30 @@ impl Error {
         }
         out
     }
+}
+
+/// `first` and every error below it: its `source()` chain, and the error an `io::Error`
+/// wraps (which `io::Error::source` skips: a TLS failure arrives as an `io::Error` holding a
+/// `rustls::Error`). Classification looks at these types, never at message text.
+pub(crate) fn sources<'a>(
+    first: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    let mut out: Vec<&'a (dyn std::error::Error + 'static)> = Vec::new();
+    let mut cur = Some(first);
+    while let Some(e) = cur {
+        if out.len() > 64 {
+            break;
+        }
+        out.push(e);
+        cur = match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
+    }
+    out.into_iter()
 }
 
 /// Removes secrets from a URL before it goes into an error or a log line: `user:password@`

@@ -1,4 +1,4 @@
-//! Response headers: a case-insensitive map with lower-cased names and typed accessors (spec §1.3).
+//! Response headers: a case-insensitive map with lower-cased names and typed accessors.
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -1,4 +1,4 @@
-//! Names, paths and quoting (spec §1.4).
+//! Names, paths and quoting.
 //!
 //! Container and object names are percent-encoded like Python's `quote(name, safe='/')`: UTF-8
 //! first, then everything except ASCII letters, digits, `_ . - ~` and `/` is escaped (a space

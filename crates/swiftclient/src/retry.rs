@@ -1,4 +1,4 @@
-//! The retry policy (spec §1.8): which failures are retried, and how long to wait between tries.
+//! The retry policy: which failures are retried, and how long to wait between tries.
 
 use std::time::{Duration, SystemTime};
 
@@ -40,44 +40,33 @@ impl Default for RetryConfig {
 pub(crate) enum Verdict {
     /// Give up and return the error.
     Fail,
-    /// Retry, keeping the pooled connection.
+    /// Retry (a connection whose framing broke is not put back in the pool: hyper drops it).
     Retry,
-    /// Retry on a fresh connection (framing may be broken).
-    RetryNewConnection,
     /// Re-authenticate once, then retry.
     Reauth,
     /// Retry after a rate-limit answer.
     RateLimited,
 }
 
-/// Classifies an HTTP status (a failure) per spec §1.8.
+/// Classifies an HTTP status (a failure) as python-swiftclient does
 pub(crate) fn classify_status(status: u16, retry_on_ratelimit: bool) -> Verdict {
     match status {
         401 => Verdict::Reauth,
-        408 | 499 => Verdict::RetryNewConnection,
+        408 | 499 => Verdict::Retry,
         498 | 429 if retry_on_ratelimit => Verdict::RateLimited,
         500..=599 => Verdict::Retry,
         _ => Verdict::Fail,
     }
 }
 
-/// Classifies a transport error: certificate problems are final, everything else is retried.
+/// Classifies a transport error: TLS failures (a `rustls` error among the causes) and
+/// requests that could not be built are final; everything else is retried.
 pub(crate) fn classify_transport(err: &reqwest::Error) -> Verdict {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = cur {
-        let text = e.to_string().to_ascii_lowercase();
-        if text.contains("certificate")
-            || text.contains("hostname")
-            || text.contains("unknownissuer")
-        {
-            return Verdict::Fail;
-        }
-        cur = e.source();
-    }
-    if err.is_builder() {
+    let tls = crate::error::sources(err).any(|e| e.is::<rustls::Error>());
+    if tls || err.is_builder() {
         return Verdict::Fail;
     }
-    Verdict::RetryNewConnection
+    Verdict::Retry
 }
 
 /// The doubling back-off sequence, with optional jitter.
@@ -187,8 +176,8 @@ mod tests {
     #[test]
     fn statuses() {
         assert_eq!(classify_status(401, true), Verdict::Reauth);
-        assert_eq!(classify_status(408, true), Verdict::RetryNewConnection);
-        assert_eq!(classify_status(499, true), Verdict::RetryNewConnection);
+        assert_eq!(classify_status(408, true), Verdict::Retry);
+        assert_eq!(classify_status(499, true), Verdict::Retry);
         assert_eq!(classify_status(498, true), Verdict::RateLimited);
         assert_eq!(classify_status(429, true), Verdict::RateLimited);
         assert_eq!(classify_status(498, false), Verdict::Fail);

@@ -7,6 +7,7 @@
 //! test process starts with. Measured: 34 MiB peak; upload ~8 s, download ~7 s.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/mod.rs"]
 mod common;
 
 use std::time::Instant;

@@ -71,7 +71,7 @@ pub struct Scope {
     pub user_domain_id: Option<String>,
 }
 
-/// Keystone authentication (spec §1.5.3).
+/// Keystone authentication.
 #[derive(Clone, Debug)]
 pub struct KeystoneAuth {
     url: String,

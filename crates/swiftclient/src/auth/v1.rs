@@ -7,7 +7,7 @@ use crate::headers::Headers;
 use crate::http::log;
 use crate::secret::Secret;
 
-/// v1 auth (spec §1.5.2).
+/// v1 auth.
 #[derive(Clone, Debug)]
 pub struct V1Auth {
     url: String,

@@ -521,7 +521,7 @@ async fn drive_container(ctx: &Ctx, container: String, opts: DeleteOptions) {
         tries += 1;
         match ctx.conn().delete_container_with(&container, &opts).await {
             Err(e) if e.is_conflict() && tries < 3 => {
-                tokio::time::sleep(Duration::from_secs(1)).await;
+                ctx.conn().sleep(Duration::from_secs(1)).await;
             }
             r => break r,
         }

@@ -1,6 +1,6 @@
 //! The transfer engine: python-swiftclient's `SwiftService`, for many objects and large ones.
 //!
-//! A [`Transfer`] wraps one [`Connection`] (cloned into every task, so all requests share one
+//! A [`Transfer`] wraps one [`Connection`](crate::Connection) (cloned into every task, so all requests share one
 //! connection pool and one token) and runs uploads, downloads, deletes, copies, metadata
 //! posts and archive extractions with bounded concurrency. Each operation returns a [`Job`]:
 //! a [`Stream`](futures_util::Stream) of typed [`TransferResult`]s, one per object, segment,

@@ -30,10 +30,8 @@ use body::Body;
 const EXPIRY_MARGIN: Duration = Duration::from_secs(30);
 
 /// When a token that expires at `expires` should be replaced.
-fn refresh_time(expires: SystemTime) -> SystemTime {
-    let lifetime = expires
-        .duration_since(SystemTime::now())
-        .unwrap_or(Duration::ZERO);
+fn refresh_time(expires: SystemTime, now: SystemTime) -> SystemTime {
+    let lifetime = expires.duration_since(now).unwrap_or(Duration::ZERO);
     expires
         .checked_sub(EXPIRY_MARGIN.min(lifetime / 4))
         .unwrap_or(expires)
@@ -55,17 +53,17 @@ pub(crate) struct AuthState {
     pub generation: u64,
 }
 
-fn fresh(refresh_at: Option<SystemTime>) -> bool {
-    refresh_at.is_none_or(|r| r > SystemTime::now())
+fn fresh(refresh_at: Option<SystemTime>, now: SystemTime) -> bool {
+    refresh_at.is_none_or(|r| r > now)
 }
 
 impl AuthState {
-    fn user_ok(&self) -> bool {
-        self.url.is_some() && self.token.is_some() && fresh(self.refresh_at)
+    fn user_ok(&self, now: SystemTime) -> bool {
+        self.url.is_some() && self.token.is_some() && fresh(self.refresh_at, now)
     }
 
-    fn service_ok(&self) -> bool {
-        self.service_token.is_some() && fresh(self.service_refresh_at)
+    fn service_ok(&self, now: SystemTime) -> bool {
+        self.service_token.is_some() && fresh(self.service_refresh_at, now)
     }
 }
 
@@ -218,7 +216,8 @@ impl Session {
     }
 
     fn ready(&self, st: &AuthState) -> bool {
-        st.user_ok() && (self.service_auth.is_none() || st.service_ok())
+        let now = self.sleeper.system_now();
+        st.user_ok(now) && (self.service_auth.is_none() || st.service_ok(now))
     }
 
     /// The storage URL and tokens to use, authenticating when needed (one authentication at a
@@ -242,8 +241,11 @@ impl Session {
         if self.ready(&st) {
             return Ok(st);
         }
-        if !st.user_ok() {
-            let got = auth.authenticate(&self.auth_http).await?;
+        if !st.user_ok(self.sleeper.system_now()) {
+            let got = auth
+                .authenticate(&self.auth_http)
+                .await
+                .map_err(Error::during_auth)?;
             if let (None, Some(url), true) = (
                 &self.url_override,
                 &got.storage_url,
@@ -270,13 +272,20 @@ impl Session {
                     })?,
             );
             st.token = Some(got.token);
-            st.refresh_at = got.expires.map(refresh_time);
+            st.refresh_at = got
+                .expires
+                .map(|e| refresh_time(e, self.sleeper.system_now()));
         }
         if let Some(service) = &self.service_auth {
-            if !st.service_ok() {
-                let got = service.authenticate(&self.auth_http).await?;
+            if !st.service_ok(self.sleeper.system_now()) {
+                let got = service
+                    .authenticate(&self.auth_http)
+                    .await
+                    .map_err(Error::during_auth)?;
                 st.service_token = Some(got.token);
-                st.service_refresh_at = got.expires.map(refresh_time);
+                st.service_refresh_at = got
+                    .expires
+                    .map(|e| refresh_time(e, self.sleeper.system_now()));
             }
         }
         self.write_state(|s| {
@@ -301,6 +310,12 @@ impl Session {
         });
     }
 
+    /// Waits `d` on the connection's clock (the injectable [`Sleeper`]).
+    #[cfg(feature = "transfer")]
+    pub(crate) async fn sleep(&self, d: Duration) {
+        self.sleeper.sleep(d).await;
+    }
+
     /// Forgets the current token, whatever its generation.
     pub(crate) fn invalidate_current(&self) {
         let generation = self.read_state().generation;
@@ -320,7 +335,7 @@ impl Session {
     /// Holds every request of this connection back for `d` (the longest pause wins); returns
     /// the end of this pause.
     fn pause_all(&self, d: Duration) -> Instant {
-        let now = Instant::now();
+        let now = self.sleeper.now();
         // a year stands for "longer than anyone waits" where now + d would overflow
         let until = now
             .checked_add(d)
@@ -342,16 +357,16 @@ impl Session {
             if own_end.is_some_and(|own| until <= own) {
                 return;
             }
-            let now = Instant::now();
+            let now = self.sleeper.now();
             if until > now {
                 self.sleeper.sleep(until - now).await;
             }
         }
     }
 
-    /// Runs `call` with the retry rules of spec §1.8.
+    /// Runs `call` with the retry rules python-swiftclient's
     pub(crate) async fn execute(&self, mut call: Call<'_>) -> crate::Result<Outcome> {
-        let started = Instant::now();
+        let started = self.sleeper.now();
         let mut attempts = call.attempts_before;
         let mut retried_auth = false;
         let mut backoff = Backoff::new(&self.retry);
@@ -407,7 +422,7 @@ impl Session {
                     retried_auth = true;
                     ok
                 }
-                Verdict::Retry | Verdict::RetryNewConnection | Verdict::RateLimited => !exhausted,
+                Verdict::Retry | Verdict::RateLimited => !exhausted,
             };
             if !proceed {
                 return Err(err.with_attempts(attempts));
@@ -442,7 +457,13 @@ impl Session {
                 own_pause_end = Some(self.pause_all(sleep));
             }
             if let Some(deadline) = self.retry.deadline {
-                if started.elapsed().saturating_add(sleep) > deadline {
+                if self
+                    .sleeper
+                    .now()
+                    .saturating_duration_since(started)
+                    .saturating_add(sleep)
+                    > deadline
+                {
                     return Err(Error::new(
                         ErrorKind::Deadline,
                         format!(
@@ -478,7 +499,7 @@ impl Session {
                 let verdict = match e.status() {
                     Some(401 | 403) => Verdict::Fail,
                     Some(s) => classify_status(s, self.retry.retry_on_ratelimit),
-                    None if e.is_transport() && !e.is_tls() => Verdict::RetryNewConnection,
+                    None if e.is_transport() && !e.is_tls() => Verdict::Retry,
                     None => Verdict::Fail,
                 };
                 return Err(Failure(e, verdict, None, false));
