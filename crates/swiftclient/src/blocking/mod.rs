@@ -533,7 +533,7 @@ mod mirror_tests {
         assert!(checked > 30, "only {checked} methods found");
         let transfer_sources = [
             include_str!("../transfer/engine.rs"),
-            include_str!("../transfer/upload.rs"),
+            include_str!("../transfer/upload/mod.rs"),
             include_str!("../transfer/download.rs"),
             include_str!("../transfer/delete.rs"),
             include_str!("../transfer/copy.rs"),
