@@ -534,7 +534,7 @@ mod mirror_tests {
         let transfer_sources = [
             include_str!("../transfer/engine.rs"),
             include_str!("../transfer/upload/mod.rs"),
-            include_str!("../transfer/download.rs"),
+            include_str!("../transfer/download/mod.rs"),
             include_str!("../transfer/delete.rs"),
             include_str!("../transfer/copy.rs"),
             include_str!("../transfer/post.rs"),
