@@ -1,9 +1,9 @@
 //! Object operations: HEAD, GET (streamed), PUT, POST, COPY, DELETE.
 
 use crate::connection::{finish, object_target, Connection};
-use crate::download::{Object, ObjectBody};
 use crate::error::{Error, ErrorKind};
 use crate::headers::RequestHeaders;
+use crate::object_body::{Object, ObjectBody};
 use crate::options::{CopyOptions, PutOptions, RequestOptions};
 use bytes::Bytes;
 

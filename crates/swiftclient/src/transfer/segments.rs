@@ -268,7 +268,7 @@ fn parse_range(r: &str, size: u64) -> Option<(u64, u64)> {
 }
 
 /// Reads the body of a `?multipart-manifest=get` response.
-pub(crate) async fn read_manifest(mut obj: crate::download::Object) -> crate::Result<Bytes> {
+pub(crate) async fn read_manifest(mut obj: crate::object_body::Object) -> crate::Result<Bytes> {
     let mut buf = Vec::new();
     while let Some(c) = obj.body.chunk().await? {
         if buf.len() + c.len() > MAX_MANIFEST_BYTES {

@@ -9,10 +9,10 @@ use md5::{Digest, Md5};
 use tokio::io::{AsyncSeekExt, AsyncWriteExt, BufWriter};
 use tokio::task::JoinSet;
 
-use crate::download::Object;
 use crate::error::{Error, ErrorKind};
 use crate::headers::Headers;
 use crate::numbers::hex;
+use crate::object_body::Object;
 use crate::options::RequestOptions;
 use crate::transfer::engine::Ctx;
 use crate::transfer::progress::{Status, TransferResult, Verification};

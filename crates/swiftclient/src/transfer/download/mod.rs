@@ -18,11 +18,11 @@ use futures_util::StreamExt;
 use md5::{Digest, Md5};
 use tokio::task::JoinSet;
 
-use crate::download::{Object, ObjectBody};
 use crate::error::{Error, ErrorKind};
 use crate::headers::Headers;
 use crate::listing::ListOptions;
 use crate::numbers::hex;
+use crate::object_body::{Object, ObjectBody};
 use crate::options::RequestOptions;
 use crate::transfer::engine::{join_all, Ctx, Transfer};
 use crate::transfer::progress::Job;
