@@ -1,14 +1,13 @@
 //! Container operations: HEAD, GET (listing), PUT, POST, DELETE, and the listing machinery
 //! shared with the account.
 
-use std::collections::VecDeque;
-
 use futures_util::Stream;
 
 use crate::connection::Connection;
 use crate::headers::RequestHeaders;
+use crate::listing::page::{PageError, PageReader};
 use crate::listing::ListOptions;
-use crate::listing::{advance, page_query, parse_page, Entry, Listing, ObjectEntry};
+use crate::listing::{advance, page_query, Entry, Listing, ObjectEntry, Parse};
 use crate::options::RequestOptions;
 use crate::path::{append_query, Target};
 use crate::response::Response;
@@ -107,24 +106,37 @@ impl Connection {
         Ok(self.exchange(call).await?.0)
     }
 
-    /// One page of a listing.
+    /// Sends the request for one page; its entries are read from the body as it arrives.
+    async fn open_page<T: Parse>(
+        &self,
+        target: &Target,
+        op: &'static str,
+        opts: &ListOptions,
+    ) -> crate::Result<(Response, PageReader<T>)> {
+        let is_container = matches!(target, Target::Container(_));
+        let mut call = Call::new(op, reqwest::Method::GET, target.clone());
+        call.query = page_query(opts, is_container);
+        call.headers = opts.headers.clone();
+        let out = self.session.execute(call).await?;
+        let what = if is_container { "container" } else { "account" };
+        let response = Response::new(out.status, out.reason, out.headers, out.attempts);
+        let page = PageReader::new(out.response, out.status, what, "GET", &out.url);
+        Ok((response, page))
+    }
+
+    /// One page of a listing, whole.
     async fn list_page<T: Entry>(
         &self,
         target: &Target,
         op: &'static str,
         opts: &ListOptions,
     ) -> crate::Result<(Response, Vec<T>)> {
-        let is_container = matches!(target, Target::Container(_));
-        let mut call = Call::new(op, reqwest::Method::GET, target.clone());
-        call.query = page_query(opts, is_container);
-        call.headers = opts.headers.clone();
-        let (resp, body) = self.exchange(call).await?;
-        let what = if is_container { "container" } else { "account" };
-        let entries = if resp.status() == 204 {
-            Vec::new()
-        } else {
-            parse_page(&body, what)?
-        };
+        let (resp, page) = self.open_page::<T>(target, op, opts).await?;
+        let mut page = page.limit(crate::http::BODY_LIMIT);
+        let mut entries = Vec::new();
+        while let Some(e) = page.next().await? {
+            entries.push(e);
+        }
         Ok((resp, entries))
     }
 
@@ -151,7 +163,10 @@ impl Connection {
         Ok(Listing { response, entries })
     }
 
-    /// A listing as a lazy stream of entries, page by page.
+    /// A listing as a lazy stream of entries, read from each page's body as it arrives:
+    /// memory stays at one entry and one chunk of the body, whatever the page size. A page
+    /// whose connection breaks part-way is asked for again from the last entry handed out
+    /// (up to the connection's `retries`); the markers must advance with every entry.
     pub(crate) fn entries<T: Entry + Send + 'static>(
         &self,
         target: crate::Result<Target>,
@@ -162,37 +177,57 @@ impl Connection {
             conn: Connection,
             target: crate::Result<Target>,
             opts: ListOptions,
-            buf: VecDeque<T>,
+            page: Option<PageReader<T>>,
+            /// Pages broken part-way so far.
+            restarts: u32,
             done: bool,
         }
         let state = State {
             conn: self.clone(),
             target,
             opts,
-            buf: VecDeque::new(),
+            page: None,
+            restarts: 0,
             done: false,
         };
-        futures_util::stream::try_unfold(state, move |mut st| async move {
-            loop {
-                if let Some(e) = st.buf.pop_front() {
-                    return Ok(Some((e, st)));
-                }
-                if st.done {
-                    return Ok(None);
-                }
-                let target = match &st.target {
-                    Ok(t) => t.clone(),
-                    Err(e) => {
-                        return Err(crate::error::Error::invalid_name(e.to_string()));
+        Box::pin(futures_util::stream::try_unfold(
+            state,
+            move |mut st| async move {
+                loop {
+                    if st.done {
+                        return Ok(None);
                     }
-                };
-                let (_, page) = st.conn.list_page::<T>(&target, op, &st.opts).await?;
-                match page.last() {
-                    Some(last) => advance(&mut st.opts, last)?,
-                    None => st.done = true,
+                    let target = match &st.target {
+                        Ok(t) => t.clone(),
+                        Err(e) => return Err(crate::error::Error::invalid_name(e.to_string())),
+                    };
+                    let Some(page) = st.page.as_mut() else {
+                        let (_, page) = st.conn.open_page::<T>(&target, op, &st.opts).await?;
+                        st.page = Some(page);
+                        continue;
+                    };
+                    match page.next().await {
+                        Ok(Some(e)) => {
+                            advance(&mut st.opts, &e)?;
+                            return Ok(Some((e, st)));
+                        }
+                        // the page ended: an empty one ends the listing
+                        Ok(None) => {
+                            st.done = page.count == 0;
+                            st.page = None;
+                        }
+                        Err(PageError::Transport(e)) => {
+                            st.restarts += 1;
+                            if st.restarts > st.conn.session.retry.retries {
+                                return Err(e);
+                            }
+                            tracing::info!(target: "swiftclient", "{op}: the page broke off ({e}); asking again after marker {:?}", st.opts.marker);
+                            st.page = None;
+                        }
+                        Err(PageError::Decode(e)) => return Err(e),
+                    }
                 }
-                st.buf.extend(page);
-            }
-        })
+            },
+        ))
     }
 }

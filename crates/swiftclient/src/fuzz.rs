@@ -167,4 +167,32 @@ proptest! {
             prop_assert!(sent.is_ok_and(|p| crate::path::check_sent_path("/v1/AUTH_a", &t, &p)), "{name:?}: {url}");
         }
     }
+
+    // The streaming page scanner cuts any array of entries, split anywhere, into exactly the
+    // elements serde_json sees in the whole text.
+    #[test]
+    fn streamed_pages_match_whole_parses(
+        names in prop::collection::vec("\\PC{0,12}", 0..12),
+        cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..6),
+        pretty in any::<bool>(),
+    ) {
+        let page: Vec<serde_json::Value> = names.iter().map(|n| serde_json::json!({"name": n, "bytes": 1, "hash": "h", "x": [n, {"y": n}]})).collect();
+        let text = if pretty { serde_json::to_string_pretty(&page) } else { serde_json::to_string(&page) }.unwrap_or_default();
+        let bytes = text.as_bytes();
+        let mut points: Vec<usize> = cuts.iter().map(|i| i.index(bytes.len() + 1)).collect();
+        points.sort_unstable();
+        let mut scanner = crate::listing::scan::ArrayScanner::new();
+        let mut got = Vec::new();
+        let mut from = 0;
+        for p in points.into_iter().chain([bytes.len()]) {
+            let r = scanner.feed(&bytes[from..p], |e| {
+                got.push(serde_json::from_slice::<serde_json::Value>(e).map_err(|e| e.to_string())?);
+                Ok::<(), String>(())
+            });
+            prop_assert!(r.is_ok(), "{r:?}");
+            from = p;
+        }
+        prop_assert!(scanner.finish().is_ok());
+        prop_assert_eq!(got, page);
+    }
 }

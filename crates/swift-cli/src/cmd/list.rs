@@ -1,5 +1,6 @@
 //! `swift list [-l|--lh] [-t] [-p P] [-d D] [-j] [--versions] [-H h:v] [container]`.
 
+use futures_util::StreamExt;
 use swiftclient::path::escape_controls;
 use swiftclient::{ContainerEntry, Error, ListOptions, ObjectEntry};
 
@@ -108,9 +109,12 @@ pub async fn run(ctx: Ctx<'_>) -> CmdResult {
                 if versions {
                     opts.query_string = Some("versions=true".into());
                 }
-                loop {
-                    let page = match conn.get_container(container, &opts).await {
-                        Ok(l) => l.entries,
+                // Entries are printed as they are read from each page's body: memory stays at
+                // one entry, however long the page or the container.
+                let mut entries = std::pin::pin!(conn.container_entries(container, opts.clone()));
+                while let Some(entry) = entries.next().await {
+                    let entry = match entry {
+                        Ok(e) => e,
                         Err(e) if crate::errors::not_found(&e) => {
                             return Err(CliError::swift(
                                 format!("Container {} not found", py_repr_str(container)),
@@ -119,26 +123,21 @@ pub async fn run(ctx: Ctx<'_>) -> CmdResult {
                         }
                         Err(e) => return Err(e.into()),
                     };
-                    let Some(last) = page.last() else {
-                        break Ok(());
-                    };
-                    opts.advance(last)?;
-                    for entry in &page {
-                        if json {
-                            json_item(&ctx, &mut json_items, &Json::from_serde(&entry.raw()));
-                        } else {
-                            object_line(
-                                &ctx,
-                                entry,
-                                long,
-                                human,
-                                versions,
-                                totals_only,
-                                &mut totals,
-                            );
-                        }
+                    if json {
+                        json_item(&ctx, &mut json_items, &Json::from_serde(&entry.raw()));
+                    } else {
+                        object_line(
+                            &ctx,
+                            &entry,
+                            long,
+                            human,
+                            versions,
+                            totals_only,
+                            &mut totals,
+                        );
                     }
                 }
+                Ok(())
             }
         }
     }

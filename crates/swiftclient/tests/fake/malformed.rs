@@ -79,6 +79,54 @@ async fn an_endless_listing_streams_in_constant_memory() {
     assert_eq!(server.request_count(), 50, "pages fetched only as consumed");
 }
 
+// A page whose connection breaks part-way is asked for again after the last entry handed
+// out: every name arrives once, in order; the entries before the break are not lost.
+#[tokio::test]
+async fn a_page_broken_part_way_continues_from_its_last_entry() {
+    let server = FakeServer::start().await;
+    let names: Vec<String> = (0..40).map(|i| format!("obj-{i:03}")).collect();
+    let all = names.clone();
+    server.set_handler(move |r| {
+        let q = r.query.clone().unwrap_or_default();
+        let after = q
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("marker="))
+            .map(str::to_owned);
+        let rest: Vec<&String> = all
+            .iter()
+            .filter(|n| after.as_ref().is_none_or(|a| n.as_str() > a.as_str()))
+            .collect();
+        let body = format!(
+            "[{}]",
+            rest.iter()
+                .map(|n| format!(r#"{{"name": "{n}", "bytes": 1, "hash": "h"}}"#))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let reply = Reply::status(200).json(&body);
+        if after.is_none() {
+            // the first page breaks after about half of its entries
+            reply.truncate_after(body.len() / 2)
+        } else {
+            reply
+        }
+    });
+    let c = conn(&server);
+    let got: Vec<String> = c
+        .container_entries("c", ListOptions::new())
+        .map(|e| e.map(|e| e.name))
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(got, names);
+    // the broken page, its continuation, and the empty page that ends the listing
+    assert_eq!(server.request_count(), 3);
+    let second = server.requests()[1].query.clone().unwrap_or_default();
+    assert!(second.contains("marker=obj-0"), "{second}");
+}
+
 // Headers beyond the client's limits are a clear transport error, not a hang.
 #[tokio::test]
 async fn huge_headers_are_refused() {

@@ -6,6 +6,9 @@ use serde_json::Value;
 
 use crate::error::{Error, ErrorKind};
 use crate::headers::RequestHeaders;
+
+pub(crate) mod page;
+pub(crate) mod scan;
 use crate::path::{append_query, query_string};
 use crate::response::Response;
 
@@ -254,12 +257,12 @@ mod private {
     use serde_json::value::RawValue;
 
     /// How an entry is read from a listing page (not part of the public API).
-    pub trait Parse: Sized {
+    pub trait Parse: Sized + Send + 'static {
         /// Parses one JSON element, kept as received.
         fn from_json(raw: Box<RawValue>) -> Result<Self, String>;
     }
 }
-use private::Parse;
+pub(crate) use private::Parse;
 
 impl Parse for ContainerEntry {
     fn from_json(raw: Box<RawValue>) -> Result<Self, String> {
@@ -317,26 +320,27 @@ impl Entry for ObjectEntry {
     }
 }
 
-/// Parses a listing body (JSON array) into entries.
+/// Parses a whole listing body (a JSON array; empty is an empty page) with the same scanner
+/// the streaming pages use.
+#[cfg(test)]
 pub(crate) fn parse_page<T: Parse>(body: &[u8], what: &str) -> crate::Result<Vec<T>> {
-    if body.is_empty() {
-        return Ok(Vec::new());
+    let mut out = Vec::new();
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(out);
     }
-    let values: Vec<Box<RawValue>> = serde_json::from_slice(body).map_err(|e| {
-        Error::new(
-            ErrorKind::Decode,
-            format!("{what} listing is not a JSON array"),
-        )
-        .with_source(e)
-    })?;
-    values
-        .into_iter()
-        .map(|v| {
-            T::from_json(v).map_err(|e| {
-                Error::new(ErrorKind::Decode, format!("bad {what} listing entry: {e}"))
-            })
+    let mut scanner = scan::ArrayScanner::with_limit(1 << 20);
+    let bad = |m: &str| Error::new(ErrorKind::Decode, format!("bad {what} listing: {m}"));
+    scanner
+        .feed(body, |text| {
+            out.push(page::parse_entry::<T>(text, what)?);
+            Ok::<(), Error>(())
         })
-        .collect()
+        .map_err(|e| match e {
+            scan::ScanOrElement::Scan(m) => bad(m),
+            scan::ScanOrElement::Element(e) => e,
+        })?;
+    scanner.finish().map_err(bad)?;
+    Ok(out)
 }
 
 /// The query string of one page (fixed order, as python-swiftclient sends it).
