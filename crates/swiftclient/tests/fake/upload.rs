@@ -67,6 +67,36 @@ async fn bytes_body_replayed() {
     assert_eq!(statuses, vec![Some(503), Some(201)]);
 }
 
+// A body of several buffers (Body::chunks) is sent as one, whole on every attempt, and the
+// MD5 of all its pieces is what is compared with the ETag.
+#[tokio::test]
+async fn chunks_body_replayed_and_hashed() {
+    let (server, conn) = setup().await;
+    let data = payload();
+    let pieces: Vec<Bytes> = data
+        .chunks(30_000)
+        .map(Bytes::copy_from_slice)
+        .chain([Bytes::new()])
+        .collect();
+    let body = Body::chunks(pieces.clone());
+    assert_eq!(body.len(), Some(data.len() as u64));
+    assert!(body.is_replayable());
+    server.push(Reply::status(503));
+    server.set_handler(echo_etag);
+    conn.put_object("c", "o", body).await.unwrap();
+    assert_replayed(&server, &data);
+
+    // A server that stored something else is caught: the hash covers every piece.
+    server.clear_requests();
+    server
+        .set_handler(|_| Reply::status(201).header("ETag", "\"0123456789abcdef0123456789abcdef\""));
+    let err = conn
+        .put_object("c", "o", Body::chunks(pieces))
+        .await
+        .unwrap_err();
+    assert!(err.is_integrity(), "{err}");
+}
+
 // A file body (Body::from_path) is replayed on retry from its start.
 #[tokio::test]
 async fn file_body_replayed() {
