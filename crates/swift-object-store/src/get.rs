@@ -70,7 +70,7 @@ pub(crate) async fn get_opts(
             .head_object_with(container, name, &req)
             .await
             .map_err(|e| map(e, name))?;
-        let size = resp.content_length().unwrap_or(0);
+        let size = resp.headers().content_length().unwrap_or(0);
         return Ok(GetResult {
             payload: GetResultPayload::Stream(futures_util::stream::empty().boxed()),
             meta: meta_from_headers(location, resp.headers(), size),

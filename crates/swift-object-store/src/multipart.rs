@@ -158,7 +158,7 @@ async fn ensure_segment_container(store: &SwiftStore) -> Result<()> {
 
 async fn create_segment_container(store: &SwiftStore) -> Result<()> {
     let policy = match store.conn().head_container(store.container()).await {
-        Ok(h) => h.get("x-storage-policy").map(str::to_owned),
+        Ok(h) => h.headers().get("x-storage-policy").map(str::to_owned),
         Err(e) => return Err(map(e, store.container())),
     };
     let mut opts = RequestOptions::new();
@@ -213,7 +213,7 @@ async fn upload_part(
 fn put_result(resp: &Response) -> PutResult {
     PutResult {
         e_tag: resp.etag().map(str::to_owned),
-        version: resp.get("x-object-version-id").map(str::to_owned),
+        version: resp.headers().get("x-object-version-id").map(str::to_owned),
         extensions: Default::default(),
     }
 }
@@ -446,7 +446,7 @@ pub(crate) async fn old_uploads(store: &SwiftStore, location: &Path) -> Vec<Stri
             }
         }
     };
-    if head.is_static_large_object() {
+    if head.headers().is_static_large_object() {
         let opts = RequestOptions::new().query_string("multipart-manifest=get");
         let body = match store
             .conn()
@@ -469,7 +469,11 @@ pub(crate) async fn old_uploads(store: &SwiftStore, location: &Path) -> Vec<Stri
                 consider(c, o);
             }
         }
-    } else if let Some((c, prefix)) = head.object_manifest().and_then(|m| m.split_once('/')) {
+    } else if let Some((c, prefix)) = head
+        .headers()
+        .object_manifest()
+        .and_then(|m| m.split_once('/'))
+    {
         consider(c, prefix);
     }
     nonces

@@ -76,7 +76,7 @@ pub(crate) async fn put(
     crate::multipart::delete_replaced(store, location, &old).await;
     Ok(PutResult {
         e_tag: resp.etag().map(str::to_owned),
-        version: resp.get("x-object-version-id").map(str::to_owned),
+        version: resp.headers().get("x-object-version-id").map(str::to_owned),
         extensions: Default::default(),
     })
 }
