@@ -131,6 +131,13 @@ impl SwiftStoreBuilder {
         self
     }
 
+    /// Segments one SLO manifest lists; more parts than this are written as a manifest of
+    /// manifests. Default (and upper bound): the cluster's `max_manifest_segments` (1000).
+    pub fn with_max_manifest_segments(mut self, n: u64) -> Self {
+        self.config.max_manifest_segments = Some(n.max(2));
+        self
+    }
+
     /// Builds the store (and the connection, when given as settings). No request is made.
     pub fn build(self) -> object_store::Result<SwiftStore> {
         let container = self

@@ -127,6 +127,8 @@ pub(crate) struct Config {
     /// Static large objects (`Some(true)`), dynamic ones (`Some(false)`), or what the
     /// cluster's `/info` offers (`None`).
     slo: Option<bool>,
+    /// Segments per SLO manifest (at most the cluster's `max_manifest_segments`).
+    max_manifest_segments: Option<u64>,
 }
 
 impl Default for Config {
@@ -138,6 +140,7 @@ impl Default for Config {
             resume_attempts: DEFAULT_RESUME_ATTEMPTS,
             segment_cleanup: true,
             slo: None,
+            max_manifest_segments: None,
         }
     }
 }
@@ -251,6 +254,7 @@ impl fmt::Debug for SwiftStore {
             .field("resume_attempts", &c.resume_attempts)
             .field("segment_cleanup", &c.segment_cleanup)
             .field("slo", &c.slo)
+            .field("max_manifest_segments", &c.max_manifest_segments)
             .finish()
     }
 }

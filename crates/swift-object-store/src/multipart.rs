@@ -314,10 +314,14 @@ async fn write_slo(
     create: bool,
 ) -> Result<PutResult> {
     let segc = store.segment_container();
-    let max = store
+    let cluster = store
         .limit("slo", "max_manifest_segments")
         .await
-        .unwrap_or(DEFAULT_MAX_MANIFEST_SEGMENTS)
+        .unwrap_or(DEFAULT_MAX_MANIFEST_SEGMENTS);
+    let max = store
+        .config()
+        .max_manifest_segments
+        .map_or(cluster, |m| m.min(cluster))
         .max(2);
     let max = usize::try_from(max).unwrap_or(usize::MAX);
     let mut entries: Vec<(String, String, u64)> = parts
