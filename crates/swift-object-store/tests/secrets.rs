@@ -5,7 +5,7 @@
 mod common;
 
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt};
+use object_store::ObjectStoreExt;
 use swift_object_store::SwiftStore;
 
 fn assert_clean(what: &str, text: &str, secrets: &[&str]) {
