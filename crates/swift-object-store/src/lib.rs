@@ -31,7 +31,7 @@
 //!   has no conditional PUT on an ETag. Attributes are the content type, disposition,
 //!   encoding, language and cache control headers, and user metadata as `X-Object-Meta-*`
 //!   (keys come back lower-case).
-//! - **Multipart uploads** ([`MultipartStore`](object_store::multipart::MultipartStore) and
+//! - **Multipart uploads** ([`MultipartStore`] and
 //!   `put_multipart`): each part is a segment in the segment container (by default
 //!   `<container>_segments`, created with the container's storage policy when missing), of
 //!   any size; completion writes a static large object manifest (a dynamic one when the
@@ -43,7 +43,7 @@
 //!   a ranged read resumes too, with `If-Match` so that a replaced object is an error rather
 //!   than spliced data.
 //! - **Listings** are Swift's marker listings, fetched lazily one page at a time, also as
-//!   [`PaginatedListStore`](object_store::list::PaginatedListStore); `list_with_offset` is a
+//!   [`PaginatedListStore`]; `list_with_offset` is a
 //!   marker, so nothing before the offset is fetched.
 //! - **Copies** are server-side `COPY`s. `copy_if_not_exists` cannot be server-side on Swift
 //!   (the copy middleware evaluates `If-None-Match` against the *source*), so it reads the

@@ -93,10 +93,11 @@ pub(crate) async fn copy(
     }
 }
 
-/// A server-side `COPY` (an SLO source becomes a plain object holding its data, as Swift
-/// copies large objects; up to the cluster's `max_file_size`).
+/// A server-side `COPY`. A large source becomes a plain object holding its data (as Swift
+/// copies large objects, up to the cluster's `max_file_size`); so does a large object copied
+/// onto itself, whose segments then go.
 async fn copy_overwrite(store: &SwiftStore, from: &Path, to: &Path) -> Result<()> {
-    let old = if store.config().segment_cleanup && from != to {
+    let old = if store.config().segment_cleanup {
         old_uploads(store, to).await
     } else {
         Vec::new()

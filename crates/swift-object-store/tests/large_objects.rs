@@ -80,6 +80,15 @@ async fn replaced_and_deleted_large_objects_take_their_segments_along() {
     fx.store.copy(&Path::from("plain"), &path).await.unwrap();
     assert!(fx.names(&segc).await.is_empty());
 
+    // A large object copied onto itself becomes a plain object with the same data.
+    multipart_write(&fx.store, &path, &first).await;
+    fx.store.copy(&path, &path).await.unwrap();
+    assert!(fx.names(&segc).await.is_empty());
+    assert_eq!(
+        fx.store.get(&path).await.unwrap().bytes().await.unwrap(),
+        first.concat()
+    );
+
     // Deleting a large object deletes its segments.
     multipart_write(&fx.store, &path, &first).await;
     assert_eq!(fx.names(&segc).await.len(), 2);
