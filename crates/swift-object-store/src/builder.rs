@@ -46,7 +46,8 @@ impl SwiftStoreBuilder {
     }
 
     /// Connection settings from a cloud of openstacksdk's `clouds.yaml` (and `secure.yaml`),
-    /// by name, or `$OS_CLOUD` when `None`.
+    /// by name, or `$OS_CLOUD` when `None`. (Feature `clouds-yaml`, on by default.)
+    #[cfg(feature = "clouds-yaml")]
     pub fn from_cloud(self, cloud: Option<&str>) -> object_store::Result<Self> {
         let mut s = Settings::from_cloud(cloud).map_err(|e| crate::error::map(e, ""))?;
         s.process();

@@ -3,9 +3,8 @@
 //! between the break and the resume, and a token revoked in the middle of a read, a paged
 //! listing and a multipart upload (tempauth checks every request against memcached, where
 //! the tests delete the token).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::support;
 
 use std::net::SocketAddr;
 
@@ -29,14 +28,14 @@ fn data(len: usize, seed: u32) -> Bytes {
 /// (authentication goes straight to the cluster, so the proxy sees only storage requests).
 /// No connection is pooled, so every request is a new proxied connection (the faults apply
 /// to new connections). Ranged reads resume at most twice.
-async fn proxied(fx: &common::Fixture) -> (FaultProxy, SwiftStore) {
-    let upstream: SocketAddr = common::env("SWIFT_TESTBED_PROXY_URL")
+async fn proxied(fx: &support::Fixture) -> (FaultProxy, SwiftStore) {
+    let upstream: SocketAddr = support::env("SWIFT_TESTBED_PROXY_URL")
         .trim_start_matches("http://")
         .parse()
         .unwrap();
     let proxy = FaultProxy::start(upstream).await;
-    let conn = common::builder()
-        .preauth_url(proxy.proxied(&common::env("SWIFT_TESTBED_STORAGE_URL")))
+    let conn = support::builder()
+        .preauth_url(proxy.proxied(&support::env("SWIFT_TESTBED_STORAGE_URL")))
         .pool_max_idle_per_host(0)
         .build()
         .unwrap();
@@ -51,7 +50,10 @@ async fn proxied(fx: &common::Fixture) -> (FaultProxy, SwiftStore) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ranged_reads_resume_after_resets_and_truncations() {
-    let fx = common::Fixture::new("resume").await;
+    if support::skip() {
+        return;
+    }
+    let fx = support::Fixture::new("resume").await;
     let path = Path::from("big/object.bin");
     let body = data(4 * MIB, 1);
     fx.store.put(&path, body.clone().into()).await.unwrap();
@@ -93,7 +95,10 @@ async fn ranged_reads_resume_after_resets_and_truncations() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ranged_reads_give_up_after_the_resume_attempts() {
-    let fx = common::Fixture::new("resume-limit").await;
+    if support::skip() {
+        return;
+    }
+    let fx = support::Fixture::new("resume-limit").await;
     let path = Path::from("o");
     fx.store.put(&path, data(2 * MIB, 2).into()).await.unwrap();
     let (proxy, store) = proxied(&fx).await;
@@ -112,7 +117,10 @@ async fn ranged_reads_give_up_after_the_resume_attempts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_range_of_an_object_replaced_meanwhile_is_a_precondition_error() {
-    let fx = common::Fixture::new("resume-replaced").await;
+    if support::skip() {
+        return;
+    }
+    let fx = support::Fixture::new("resume-replaced").await;
     let path = Path::from("o");
     let first = data(4 * MIB, 3);
     fx.store.put(&path, first.clone().into()).await.unwrap();
@@ -152,7 +160,10 @@ async fn a_range_of_an_object_replaced_meanwhile_is_a_precondition_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_revoked_before_a_resume_is_replaced() {
-    let fx = common::Fixture::new("revoke-read").await;
+    if support::skip() {
+        return;
+    }
+    let fx = support::Fixture::new("revoke-read").await;
     let path = Path::from("o");
     let body = data(4 * MIB, 5);
     fx.store.put(&path, body.clone().into()).await.unwrap();
@@ -168,7 +179,7 @@ async fn a_token_revoked_before_a_resume_is_replaced() {
     let token = store.connection().token().unwrap();
     let mut stream = r.into_stream();
     let mut got = stream.next().await.unwrap().unwrap().to_vec();
-    common::revoke_tempauth_token(token.expose());
+    support::revoke_tempauth_token(token.expose());
     while let Some(c) = stream.try_next().await.unwrap() {
         got.extend_from_slice(&c);
     }
@@ -190,7 +201,10 @@ async fn a_token_revoked_before_a_resume_is_replaced() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_revoked_mid_listing_loses_and_repeats_nothing() {
-    let fx = common::Fixture::with("revoke-list", |b| b.with_list_page_size(50)).await;
+    if support::skip() {
+        return;
+    }
+    let fx = support::Fixture::with("revoke-list", |b| b.with_list_page_size(50)).await;
     let names: Vec<String> = (0..300).map(|i| format!("d/{i:04}")).collect();
     let store = &fx.store;
     futures_util::stream::iter(names.iter())
@@ -209,7 +223,7 @@ async fn a_token_revoked_mid_listing_loses_and_repeats_nothing() {
     while let Some(m) = stream.try_next().await.unwrap() {
         listed.push(m.location.to_string());
         if listed.len() == 120 {
-            common::revoke_tempauth_token(token.expose());
+            support::revoke_tempauth_token(token.expose());
         }
     }
     assert_eq!(listed, names, "every object once, in order, across the 401");
@@ -220,14 +234,17 @@ async fn a_token_revoked_mid_listing_loses_and_repeats_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_revoked_mid_multipart_upload_loses_nothing() {
-    let fx = common::Fixture::new("revoke-multipart").await;
+    if support::skip() {
+        return;
+    }
+    let fx = support::Fixture::new("revoke-multipart").await;
     let path = Path::from("parts/o.bin");
     let parts: Vec<Bytes> = (0..4).map(|i| data(MIB + i * 1000, i as u32)).collect();
     let mut upload = fx.store.put_multipart(&path).await.unwrap();
     upload.put_part(parts[0].clone().into()).await.unwrap();
     upload.put_part(parts[1].clone().into()).await.unwrap();
     let token = fx.store.connection().token().unwrap();
-    common::revoke_tempauth_token(token.expose());
+    support::revoke_tempauth_token(token.expose());
     upload.put_part(parts[2].clone().into()).await.unwrap();
     upload.put_part(parts[3].clone().into()).await.unwrap();
     upload.complete().await.unwrap();
