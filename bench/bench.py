@@ -234,19 +234,25 @@ class Bench:
                     curl_base(self.token) + ["-o", out, f"{self.url}/{c}/obj"]))
                 os.remove(out)
 
-    def listing(self, count, reps, label):
-        c = self.name(f"list{count}")
+    def filled(self, count, tag):
+        """A new container of `count` empty objects `o0000000`..., through extract-archive."""
+        c = self.name(f"{tag}{count}")
         self.put_container(c)
         tarpath = os.path.join(self.work, f"tree{count}.tar")
-        with tarfile.open(tarpath, "w") as t:
-            for i in range(count):
-                info = tarfile.TarInfo(f"o{i:07d}")
-                info.size = 0
-                t.addfile(info)
+        if not os.path.exists(tarpath):
+            with tarfile.open(tarpath, "w") as t:
+                for i in range(count):
+                    info = tarfile.TarInfo(f"o{i:07d}")
+                    info.size = 0
+                    t.addfile(info)
         subprocess.run(curl_base(self.token) + ["-X", "PUT", "-T", tarpath,
                        "-H", "Accept: application/json",
                        f"{self.url}/{c}?extract-archive=tar"], check=True,
                        stdout=subprocess.DEVNULL)
+        return c
+
+    def listing(self, count, reps, label):
+        c = self.filled(count, "list")
         pages = (count // 10000) + 1
         curl_cmd = " && ".join(
             f"curl -s -f -o /dev/null -H 'X-Auth-Token: {self.token}' "
@@ -262,6 +268,51 @@ class Bench:
                     exe = self.cli(client)
                     self.record(f"{label}", client, run([exe, "list", c]))
                     self.record(f"{label} --lh", client, run([exe, "list", "--lh", c]))
+
+    def objectstore(self, size, count, reps):
+        """The same operations through SwiftStore (object_store) and straight through
+        Connection, by one small release binary (crates/swift-object-store/examples/
+        store_bench.rs): put and get of `size` bytes (the file is read into memory before the
+        put, by both; the get streams into a file) and a `count`-object listing."""
+        exe = self.args.store_bench
+        if not exe:
+            sys.exit("--store-bench is needed for the objectstore step")
+        path = self.big_file(size)
+        want = md5_file(path)
+        label = f"{size // MiB} MiB"
+        lc = self.filled(count, "oslist")
+        for client in ("store", "conn"):
+            n = subprocess.check_output([exe, client, "list", lc], text=True).strip()
+            if n != str(count):
+                raise RuntimeError(f"{client} listed {n} objects, not {count}")
+        for rep in range(reps):
+            for client in self.order(rep, ["store", "conn"]):
+                c = self.name("os")
+                self.put_container(c)
+                self.record(f"object_store put {label}", client,
+                            run([exe, client, "put", c, "obj", path]))
+                out = os.path.join(self.work, "out.bin")
+                self.record(f"object_store get {label}", client,
+                            run([exe, client, "get", c, "obj", out]))
+                if md5_file(out) != want:
+                    raise RuntimeError(f"{client} get differs")
+                os.remove(out)
+                # Leave no 512 MiB objects behind (the step also runs on shared clusters).
+                self.curl("-X", "DELETE", f"{self.url}/{c}/obj")
+                self.curl("-X", "DELETE", f"{self.url}/{c}")
+                self.record(f"object_store list {count // 1000}k", client,
+                            run([exe, client, "list", lc]))
+        self.empty(lc, [f"o{i:07d}" for i in range(count)])
+
+    def empty(self, c, names):
+        """Deletes `names` from `c` with bulk deletes, then `c`."""
+        listfile = os.path.join(self.work, "bulk.txt")
+        for i in range(0, len(names), 10000):
+            with open(listfile, "w") as f:
+                f.write("".join(f"/{c}/{n}\n" for n in names[i:i + 10000]))
+            self.curl("-X", "POST", "-H", "Content-Type: text/plain", "--data-binary",
+                      f"@{listfile}", f"{self.url}?bulk-delete")
+        self.curl("-X", "DELETE", f"{self.url}/{c}")
 
     # ---- report -------------------------------------------------------------
     def report(self):
@@ -285,6 +336,9 @@ class Bench:
                 row["ours/python"] = {k: ratio(o[k], p[k]) for k in ("wall", "cpu", "rss_mib")}
             if o and c:
                 row["ours/curl"] = {k: ratio(o[k], c[k]) for k in ("wall", "cpu")}
+            st, cn = row.get("store"), row.get("conn")
+            if st and cn:
+                row["store/connection"] = {k: ratio(st[k], cn[k]) for k in ("wall", "cpu", "rss_mib")}
             n = row.get("ours-nocheck")
             if n:
                 row["ours-nocheck/python"] = {k: ratio(n[k], p[k]) for k in ("wall", "cpu")} if p else None
@@ -314,9 +368,11 @@ def print_table(rows):
             "ours/python wall cpu rss", "ours/curl wall cpu",
             "server cpu ours/python/curl", f"cpu-bound wall ({CORES} cores) ours/python/curl",
             "ours without MD5 wall/cpu, wall vs python, vs curl")
+    cli_rows = [r for r in rows if "store" not in r]
+    store_rows = [r for r in rows if "store" in r]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
-    for r in rows:
+    for r in cli_rows:
         def cell(c, rss=True):
             m = r.get(c)
             if not m:
@@ -334,6 +390,23 @@ def print_table(rows):
               f"{each('cpu_bound_wall')} | {nocheck(r)} |")
 
 
+def print_store_table(rows):
+    """SwiftStore (object_store) against the same operations straight through Connection."""
+    if not rows:
+        return
+    print()
+    print("| step | SwiftStore wall / CPU / RSS | Connection wall / CPU / RSS | store/connection wall, CPU, RSS | server CPU store / connection |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        def cell(c):
+            m = r[c]
+            return f"{fmt(m['wall'], 's')} / {fmt(m['cpu'], 's')} / {fmt(m['rss_mib'], ' MiB')}"
+        q = r.get("store/connection", {})
+        print(f"| {r['step']} | {cell('store')} | {cell('conn')} | "
+              f"{fmt(q.get('wall'))}, {fmt(q.get('cpu'))}, {fmt(q.get('rss_mib'))} | "
+              f"{fmt(r['store']['server_cpu'])} / {fmt(r['conn']['server_cpu'])} |")
+
+
 def nocheck(r):
     n = r.get("ours-nocheck")
     if not n:
@@ -349,7 +422,8 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="small sizes, to check the harness")
     ap.add_argument("--scale", action="store_true", help="also 200,000-object listing and 5,000 files")
-    ap.add_argument("--steps", default="small,large,segmented,listing")
+    ap.add_argument("--store-bench", help="crates/swift-object-store's store_bench example (release)")
+    ap.add_argument("--steps", default="small,large,segmented,listing,objectstore")
     ap.add_argument("--json", default="bench/results.json")
     args = ap.parse_args()
     if args.reps < 3 and not args.quick:
@@ -368,6 +442,8 @@ def main():
         if "listing" in steps:
             n = 2000 if args.quick else 20000
             b.listing(n, args.reps, f"listing {n // 1000}k")
+        if "objectstore" in steps:
+            b.objectstore(big, 2000 if args.quick else 20000, args.reps)
         if args.scale:
             b.small(5000, args.reps, "scale 5000x4KiB")
             b.listing(200000, args.reps, "listing 200k")
@@ -375,6 +451,7 @@ def main():
         shutil.rmtree(b.work, ignore_errors=True)
     rows = b.report()
     print_table(rows)
+    print_store_table([r for r in rows if "store" in r and "conn" in r])
     with open(args.json, "w") as f:
         json.dump({"quick": args.quick, "reps": args.reps, "cores": CORES, "rows": rows}, f,
                   indent=2)
