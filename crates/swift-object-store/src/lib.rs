@@ -1,7 +1,8 @@
-//! An [`object_store::ObjectStore`] for OpenStack Swift, backed by [`swiftclient::Connection`]:
-//! DataFusion, Polars, delta-rs, Lance, iceberg-rust and every other user of Apache Arrow's
-//! `object_store` crate read and write Swift natively, with swiftclient's retries,
-//! re-authentication, resumable downloads and checksums underneath.
+//! An [`object_store::ObjectStore`] (object_store 0.14) for OpenStack Swift, backed by
+//! [`swiftclient::Connection`]: the engines built on Apache Arrow's `object_store` crate
+//! (DataFusion, delta-rs, Lance, iceberg-rust, ...; each from its release on object_store
+//! 0.14) read and write Swift natively, with swiftclient's retries, re-authentication,
+//! resumable downloads and checksums underneath.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
