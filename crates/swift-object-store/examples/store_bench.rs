@@ -60,7 +60,10 @@ async fn main() -> Result<()> {
             obj.body.write_to(&mut out).await?;
         }
         ("store", "list", []) => {
-            let n = store.list(None).try_fold(0u64, |n, _| async move { Ok(n + 1) }).await?;
+            let n = store
+                .list(None)
+                .try_fold(0u64, |n, _| async move { Ok(n + 1) })
+                .await?;
             println!("{n}");
         }
         ("conn", "list", []) => {
