@@ -122,6 +122,10 @@ impl Call<'_> {
     /// container. PUT, POST and COPY are: a repeated PUT or COPY writes the same data again
     /// (at most one more identical version), a repeated POST sets the same metadata.
     /// Container and account DELETEs are: the second one finds nothing (404) or refuses (409).
+    ///
+    /// A conditional PUT (`If-None-Match: *`, "create only") is not either: if the first
+    /// attempt was carried out, the second is refused with 412 and a caller would wrongly
+    /// learn that someone else created the object.
     fn replay_safe(&self) -> bool {
         let object_delete =
             self.method == reqwest::Method::DELETE && matches!(self.target, Target::Object(..));
@@ -129,7 +133,9 @@ impl Call<'_> {
             .query
             .split('&')
             .any(|kv| kv.split('=').next() == Some("bulk-delete"));
-        !(object_delete || bulk_delete)
+        let create_only =
+            self.method == reqwest::Method::PUT && self.headers.contains("if-none-match");
+        !(object_delete || bulk_delete || create_only)
     }
 }
 

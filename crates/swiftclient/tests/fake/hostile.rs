@@ -190,6 +190,24 @@ async fn object_deletes_are_retried_only_when_nothing_was_done() {
         assert_eq!(r.is_ok(), case.ok, "{}: {r:?}", case.what);
         assert_eq!(server.request_count(), case.requests, "{}", case.what);
     }
+    // A create-only PUT (If-None-Match: *) is not sent twice either: had the first attempt
+    // been carried out, the retry's 412 would say someone else created the object.
+    let server = FakeServer::start().await;
+    server.push_many([
+        Reply::status(503),
+        Reply::status(201).header("Etag", "8d777f385d3dfec8815d20f7496026dc"),
+    ]);
+    let c = conn(&server);
+    let r = c
+        .put_object_with(
+            "c",
+            "o",
+            "data",
+            &swiftclient::PutOptions::new().header("If-None-Match", "*"),
+        )
+        .await;
+    assert_eq!(r.unwrap_err().status(), Some(503));
+    assert_eq!(server.request_count(), 1);
     // Idempotent requests keep python-swiftclient's retries.
     let server = FakeServer::start().await;
     let c = conn(&server);
