@@ -944,3 +944,57 @@ async fn out_file_and_prefix_delete() {
     assert!(r.iter().all(|x| x.action == Action::DeleteObject));
     assert_eq!(swift.names("c"), ["keep/a"]);
 }
+
+// Swift's bulk middleware starts its answer (headers, then whitespace every 10 s) while it
+// is still reading a large archive: the upload must go on to its end and the report be read.
+#[tokio::test]
+async fn an_extract_archive_answer_that_starts_before_the_upload_ends() {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let body_len = 4 << 20;
+    let server = tokio::spawn(async move {
+        let (sock, _) = listener.accept().await.unwrap();
+        let mut r = BufReader::new(sock);
+        let mut len = 0usize;
+        loop {
+            let mut line = String::new();
+            r.read_line(&mut line).await.unwrap();
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                len = v.trim().parse().unwrap();
+            }
+            if line == "\r\n" {
+                break;
+            }
+        }
+        // read a quarter of the body, answer, then read the rest
+        let mut buf = vec![0u8; len / 4];
+        r.read_exact(&mut buf).await.unwrap();
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n \r\n";
+        r.get_mut().write_all(head.as_bytes()).await.unwrap();
+        let mut rest = vec![0u8; len - len / 4];
+        r.read_exact(&mut rest).await.unwrap();
+        let report =
+            r#"{"Number Files Created": 3, "Response Status": "201 Created", "Errors": []}"#;
+        let tail = format!("{:x}\r\n{report}\r\n0\r\n\r\n", report.len());
+        r.get_mut().write_all(tail.as_bytes()).await.unwrap();
+        buf.len() + rest.len()
+    });
+    let conn = Connection::builder()
+        .preauth_url(format!("http://{addr}/v1/AUTH_t"))
+        .preauth_token("tok")
+        .retries(0)
+        .build()
+        .unwrap();
+    let body = swiftclient::Body::from(vec![0u8; body_len]);
+    let mut opts = swiftclient::RequestOptions::new();
+    opts.headers.set("Accept", "application/json");
+    let (resp, report) = conn.extract_archive("c", "tar", body, &opts).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(String::from_utf8_lossy(&report).contains("Number Files Created"));
+    assert_eq!(
+        server.await.unwrap(),
+        body_len,
+        "the whole archive was sent"
+    );
+}
