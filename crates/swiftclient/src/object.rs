@@ -277,12 +277,29 @@ impl Connection {
             Some((c, p)) => Target::object(c, p)?,
         };
         let mut body = body.into();
-        let mut call = Call::new("Archive PUT", reqwest::Method::PUT, target);
-        call.headers = opts.headers.clone();
-        call.query = format!("extract-archive={}", quote(format));
-        append_query(&mut call.query, opts.query_string.as_deref());
-        call.body = Some(&mut body);
-        self.exchange(call).await
+        let mut reauthenticated = false;
+        loop {
+            let mut call = Call::new("Archive PUT", reqwest::Method::PUT, target.clone());
+            call.headers = opts.headers.clone();
+            call.query = format!("extract-archive={}", quote(format));
+            append_query(&mut call.query, opts.query_string.as_deref());
+            call.body = Some(&mut body);
+            let (resp, report) = self.exchange(call).await?;
+            // The middleware answers 200 at once and reports on the archive in the body: a
+            // token that expired or was revoked while it worked shows up only there. Like a
+            // 401 of the request itself, it is worth one new authentication.
+            if !reauthenticated
+                && body.is_replayable()
+                && self.session.can_reauth()
+                && report_says_unauthorized(&report)
+            {
+                reauthenticated = true;
+                tracing::info!(target: "swiftclient", "Archive PUT: the report says 401; authenticating again and sending the archive once more");
+                self.invalidate_token();
+                continue;
+            }
+            return Ok((resp, report));
+        }
     }
 
     async fn object_call(
@@ -298,4 +315,17 @@ impl Connection {
         append_query(&mut call.query, opts.query_string.as_deref());
         Ok(self.exchange(call).await?.0)
     }
+}
+
+/// True when a bulk report (JSON, possibly after whitespace) has `"Response Status": "401 ..."`.
+fn report_says_unauthorized(report: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(report);
+    serde_json::from_str::<serde_json::Value>(text.trim())
+        .ok()
+        .and_then(|v| {
+            v.get("Response Status")?
+                .as_str()
+                .map(|s| s.starts_with("401"))
+        })
+        .unwrap_or(false)
 }

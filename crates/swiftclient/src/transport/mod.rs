@@ -334,7 +334,7 @@ impl Session {
         (st.url, st.token)
     }
 
-    fn can_reauth(&self) -> bool {
+    pub(crate) fn can_reauth(&self) -> bool {
         self.auth.as_ref().is_some_and(|a| a.can_reauthenticate())
     }
 

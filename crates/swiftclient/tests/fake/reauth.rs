@@ -565,3 +565,32 @@ async fn custom_authenticators_use_the_connections_client() {
     assert_eq!(reqs[0].header("x-auth-key"), Some("testing"));
     assert_eq!(reqs[1].header("x-auth-token"), Some("AUTH_tkown"));
 }
+
+// An extract-archive whose report says 401 (the token expired or was revoked while the
+// middleware worked; the answer itself is a 200) authenticates again and sends the archive
+// once more.
+#[tokio::test]
+async fn an_archive_report_of_401_authenticates_again() {
+    let server = FakeServer::start().await;
+    let bad = r#"{"Response Status": "401 Unauthorized", "Response Body": "", "Number Files Created": 0, "Errors": []}"#;
+    let good = r#"{"Response Status": "201 Created", "Response Body": "", "Number Files Created": 2, "Errors": []}"#;
+    server.push_many([
+        auth_ok(&server, "AUTH_tk1"),
+        Reply::status(200).json(bad),
+        auth_ok(&server, "AUTH_tk2"),
+        Reply::status(200).json(good),
+    ]);
+    let sleeper = ManualClock::new();
+    let conn = v1(&server, &sleeper).build().unwrap();
+    let mut opts = swiftclient::RequestOptions::new();
+    opts.headers.set("Accept", "application/json");
+    let (_, report) = conn
+        .extract_archive("c", "tar", vec![7u8; 1024], &opts)
+        .await
+        .unwrap();
+    assert!(String::from_utf8_lossy(&report).contains("201 Created"));
+    assert_eq!(tokens(&server), vec![Some("AUTH_tk1".into()), Some("AUTH_tk2".into())]);
+    let puts: Vec<_> = server.requests().into_iter().filter(|r| r.method == "PUT").collect();
+    assert_eq!(puts.len(), 2);
+    assert_eq!(puts[1].body.len(), 1024, "the archive is sent whole again");
+}
