@@ -94,6 +94,15 @@ impl Connection {
         self.session.sleep(d).await;
     }
 
+    /// Replaces the storage URL and token in use, as assigning python-swiftclient's
+    /// `conn.url` and `conn.token` does: requests go to `url` with `token` until a 401 (or the
+    /// caller) replaces them. `None` forgets a value, so the next request authenticates again
+    /// (a connection without credentials then fails). A preauth URL still overrides the storage
+    /// URL of any later authentication.
+    pub fn set_credentials(&self, url: Option<String>, token: Option<Secret>) {
+        self.session.set_current(url, token);
+    }
+
     /// Makes the current token unusable, so the next request authenticates again.
     pub fn invalidate_token(&self) {
         self.session.invalidate_current();

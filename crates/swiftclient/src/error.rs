@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::headers::Headers;
+use crate::response::Attempt;
 
 /// How many bytes of an error response body an [`Error`] keeps.
 const BODY_EXCERPT_LIMIT: usize = Error::BODY_EXCERPT_LIMIT;
@@ -31,6 +32,9 @@ struct Inner {
     headers: Option<Headers>,
     body: Option<String>,
     attempts: u32,
+    /// Every attempt of the operation that got this far (python-swiftclient's
+    /// `response_dicts`), in order.
+    attempt_log: Vec<Attempt>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
     /// The failure happened while authenticating.
     during_auth: bool,
@@ -80,6 +84,7 @@ impl Error {
                 headers: None,
                 body: None,
                 attempts: 0,
+                attempt_log: Vec::new(),
                 source: None,
                 during_auth: false,
             }),
@@ -158,6 +163,11 @@ impl Error {
         self
     }
 
+    pub(crate) fn with_attempt_log(mut self, log: Vec<Attempt>) -> Self {
+        self.inner.attempt_log = log;
+        self
+    }
+
     pub(crate) fn with_request(mut self, method: &str, url: &str) -> Self {
         self.inner.method = Some(method.to_owned());
         self.inner.url = Some(scrub_url(url));
@@ -212,6 +222,15 @@ impl Error {
     /// How many attempts were made before giving up (0 when no request was sent).
     pub fn attempts(&self) -> u32 {
         self.inner.attempts
+    }
+
+    /// The attempts made before giving up, in order: each one's status, reason and headers,
+    /// or no status for an attempt that got no response (python-swiftclient's
+    /// `response_dicts`, which it fills on failure too). Empty when no request was answered or
+    /// sent (a failed authentication, a refused name); the last entry is usually the failure
+    /// this error describes.
+    pub fn attempt_log(&self) -> &[Attempt] {
+        &self.inner.attempt_log
     }
 
     /// 404 Not Found.

@@ -120,6 +120,11 @@ impl Connection {
         self.inner.token()
     }
 
+    /// See [`crate::Connection::set_credentials`].
+    pub fn set_credentials(&self, url: Option<String>, token: Option<Secret>) {
+        self.inner.set_credentials(url, token);
+    }
+
     /// See [`crate::Connection::invalidate_token`].
     pub fn invalidate_token(&self) {
         self.inner.invalidate_token();

@@ -328,6 +328,17 @@ impl Session {
         self.invalidate(generation);
     }
 
+    /// Replaces the storage URL and token (a new generation, with no known expiry); `None`
+    /// forgets them, so the next request authenticates (or fails without credentials).
+    pub(crate) fn set_current(&self, url: Option<String>, token: Option<Secret>) {
+        self.write_state(|s| {
+            s.url = url;
+            s.token = token;
+            s.refresh_at = None;
+            s.generation += 1;
+        });
+    }
+
     /// The current storage URL and token, if any (no authentication).
     pub(crate) fn current(&self) -> (Option<String>, Option<Secret>) {
         let st = self.read_state();
@@ -431,13 +442,13 @@ impl Session {
                 Verdict::Retry | Verdict::RateLimited => !exhausted,
             };
             if !proceed {
-                return Err(err.with_attempts(attempts));
+                return Err(err.with_attempts(attempts).with_attempt_log(log));
             }
             if sent && !call.replay_safe() && !unprocessed(&err, verdict) {
                 // The request may have been carried out: in a `stack`-mode versioned
                 // container a second DELETE removes the version the first one restored.
                 tracing::debug!(target: "swiftclient", "not retrying {} (it may have been carried out): {}", call.op, err);
-                return Err(err.with_attempts(attempts));
+                return Err(err.with_attempts(attempts).with_attempt_log(log));
             }
             if self.force_auth_retry {
                 self.invalidate(generation);
@@ -454,6 +465,7 @@ impl Session {
                     )
                     .with_request(&method, &url)
                     .with_attempts(attempts)
+                    .with_attempt_log(log)
                     .with_source(err));
                 }
             }
@@ -479,6 +491,7 @@ impl Session {
                     )
                     .with_request(&method, &url)
                     .with_attempts(attempts)
+                    .with_attempt_log(log)
                     .with_source(err));
                 }
             }

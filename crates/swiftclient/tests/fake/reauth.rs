@@ -593,4 +593,76 @@ async fn an_archive_report_of_401_authenticates_again() {
     let puts: Vec<_> = server.requests().into_iter().filter(|r| r.method == "PUT").collect();
     assert_eq!(puts.len(), 2);
     assert_eq!(puts[1].body.len(), 1024, "the archive is sent whole again");
+
+// set_credentials(): requests use the URL and token given; a 401 for that token
+// re-authenticates once and the new token replaces it; None forgets the token.
+#[tokio::test]
+async fn set_credentials_replaces_url_and_token() {
+    let server = FakeServer::start().await;
+    let conn = v1(&server, &ManualClock::new()).build().unwrap();
+    conn.set_credentials(
+        Some(format!("{}/v1/AUTH_other", server.url())),
+        Some("AUTH_given".into()),
+    );
+    assert_eq!(conn.token().unwrap().expose(), "AUTH_given");
+    server.push(Reply::status(401));
+    server.push(auth_ok(&server, "AUTH_fresh"));
+    server.push(Reply::status(204));
+    let resp = conn.head_account().await.unwrap();
+    let statuses: Vec<Option<u16>> = resp.attempts().iter().map(|a| a.status).collect();
+    assert_eq!(statuses, vec![Some(401), Some(204)]);
+    let reqs = server.requests();
+    let shape: Vec<(&str, &str)> = reqs
+        .iter()
+        .map(|r| (r.method.as_str(), r.path.as_str()))
+        .collect();
+    assert_eq!(
+        shape,
+        vec![
+            ("HEAD", "/v1/AUTH_other"),
+            ("GET", AUTH_PATH),
+            ("HEAD", "/v1/AUTH_test"),
+        ]
+    );
+    assert_eq!(
+        tokens(&server),
+        vec![Some("AUTH_given".to_owned()), Some("AUTH_fresh".to_owned())]
+    );
+    // Forgetting the token: the next request authenticates first.
+    conn.set_credentials(conn.url(), None);
+    assert!(conn.token().is_none());
+    server.push(auth_ok(&server, "AUTH_third"));
+    server.push(Reply::status(204));
+    conn.head_account().await.unwrap();
+    assert_eq!(auth_count(&server), 2);
+    assert_eq!(
+        tokens(&server).last().cloned().flatten().as_deref(),
+        Some("AUTH_third")
+    );
+}
+
+// A failure carries the log of every attempt (python-swiftclient's response_dicts on error).
+#[tokio::test]
+async fn errors_carry_the_attempt_log() {
+    let server = FakeServer::start().await;
+    let conn = v1(&server, &ManualClock::new()).retries(2).build().unwrap();
+    server.push(auth_ok(&server, "AUTH_tk"));
+    server.push(Reply::status(503).header("X-Trans-Id", "tx1"));
+    server.push(Reply::status(500).header("X-Trans-Id", "tx2"));
+    server.push(Reply::status(404).header("X-Trans-Id", "tx3"));
+    let err = conn.head_account().await.unwrap_err();
+    let log: Vec<(Option<u16>, Option<&str>)> = err
+        .attempt_log()
+        .iter()
+        .map(|a| (a.status, a.headers.get("x-trans-id")))
+        .collect();
+    assert_eq!(
+        log,
+        vec![
+            (Some(503), Some("tx1")),
+            (Some(500), Some("tx2")),
+            (Some(404), Some("tx3"))
+        ]
+    );
+    assert_eq!(err.attempts(), 3);
 }
