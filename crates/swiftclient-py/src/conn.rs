@@ -434,7 +434,8 @@ impl NativeConnection {
     }
 
     /// `GET` an object. With `whole`, the body is read to its end (and checked) before
-    /// returning, as `bytes`; otherwise it is returned unread, as a [`NativeBody`].
+    /// returning, as `bytes`; otherwise it is returned unread, as a [`NativeBody`]. The last
+    /// item is the number of HTTP attempts so far (resumes included).
     #[pyo3(signature = (container, obj, headers=None, query_string=None, whole=true))]
     fn get_object<'py>(
         &self,
@@ -444,7 +445,7 @@ impl NativeConnection {
         headers: Option<Vec<(String, String)>>,
         query_string: Option<String>,
         whole: bool,
-    ) -> PyResult<(Resp, Bound<'py, PyAny>)> {
+    ) -> PyResult<(Resp, Bound<'py, PyAny>, u32)> {
         let c = self.conn.clone();
         let o = request_options(headers, query_string);
         let (r, mut body) = self.call(py, async move {
@@ -452,15 +453,16 @@ impl NativeConnection {
             Ok((resp(&got.response), got.body))
         })?;
         if !whole {
+            let attempts = body.attempts();
             let b = Bound::new(py, NativeBody::new(body))?;
-            return Ok((r, b.into_any()));
+            return Ok((r, b.into_any(), attempts));
         }
-        let chunks = self.call(py, async move {
+        let (chunks, attempts) = self.call(py, async move {
             let mut chunks: Vec<Bytes> = Vec::new();
             while let Some(c) = body.chunk().await? {
                 chunks.push(c);
             }
-            Ok(chunks)
+            Ok((chunks, body.attempts()))
         })?;
         let total = chunks.iter().map(Bytes::len).sum();
         let data = PyBytes::new_with(py, total, |buf| {
@@ -471,7 +473,7 @@ impl NativeConnection {
             }
             Ok(())
         })?;
-        Ok((r, data.into_any()))
+        Ok((r, data.into_any(), attempts))
     }
 
     /// `PUT` an object from a body spec (see `body::from_spec`).

@@ -537,8 +537,8 @@ class Connection:
 
     def _get_object_stream(self, container, obj, query_string, response_dict, headers,
                            attempts_before=0):
-        resp, body = self._call(response_dict, 'get_object', container, obj,
-                                _encode_headers(headers), query_string, False)
+        resp, body, _attempts = self._call(response_dict, 'get_object', container, obj,
+                                           _encode_headers(headers), query_string, False)
         hdrs = self._done(resp, response_dict, attempts_before)
         return hdrs, body
 
@@ -550,9 +550,11 @@ class Connection:
         """Download an object: ``(headers, bytes)``, or with ``resp_chunk_size`` an iterator of
         chunks of that size (with ``read()``; it resumes a download that breaks off)."""
         if not resp_chunk_size:
-            resp, body = self._call(response_dict, 'get_object', container, obj,
-                                    _encode_headers(headers), query_string, True)
-            return self._done(resp, response_dict), body
+            resp, body, attempts = self._call(response_dict, 'get_object', container, obj,
+                                              _encode_headers(headers), query_string, True)
+            hdrs = self._done(resp, response_dict)
+            self.attempts = attempts
+            return hdrs, body
         hdrs, native = self._get_object_stream(container, obj, query_string, response_dict,
                                                headers)
         ranged = any(k.lower() == 'range' for k in (headers or {}))
