@@ -43,7 +43,10 @@ fn request_headers(headers: Option<Vec<(String, String)>>) -> RequestHeaders {
     h
 }
 
-fn request_options(headers: Option<Vec<(String, String)>>, query: Option<String>) -> RequestOptions {
+fn request_options(
+    headers: Option<Vec<(String, String)>>,
+    query: Option<String>,
+) -> RequestOptions {
     let mut o = RequestOptions::new().headers(request_headers(headers));
     if let Some(q) = query.filter(|q| !q.is_empty()) {
         o = o.query_string(q);
@@ -272,10 +275,16 @@ impl NativeConnection {
     }
 
     #[pyo3(signature = (headers=None))]
-    fn head_account(&self, py: Python<'_>, headers: Option<Vec<(String, String)>>) -> PyResult<Resp> {
+    fn head_account(
+        &self,
+        py: Python<'_>,
+        headers: Option<Vec<(String, String)>>,
+    ) -> PyResult<Resp> {
         let c = self.conn.clone();
         let o = request_options(headers, None);
-        self.call(py, async move { c.head_account_with(&o).await.map(|r| resp(&r)) })
+        self.call(py, async move {
+            c.head_account_with(&o).await.map(|r| resp(&r))
+        })
     }
 
     /// One page (or all with `full_listing`); the entries as a JSON array.
@@ -334,7 +343,9 @@ impl NativeConnection {
         let c = self.conn.clone();
         let o = request_options(headers, None);
         self.call(py, async move {
-            c.head_container_with(&container, &o).await.map(|r| resp(&r))
+            c.head_container_with(&container, &o)
+                .await
+                .map(|r| resp(&r))
         })
     }
 
@@ -413,7 +424,9 @@ impl NativeConnection {
         let c = self.conn.clone();
         let o = request_options(headers, query_string);
         self.call(py, async move {
-            c.delete_container_with(&container, &o).await.map(|r| resp(&r))
+            c.delete_container_with(&container, &o)
+                .await
+                .map(|r| resp(&r))
         })
     }
 
@@ -429,7 +442,9 @@ impl NativeConnection {
         let c = self.conn.clone();
         let o = request_options(headers, query_string);
         self.call(py, async move {
-            c.head_object_with(&container, &obj, &o).await.map(|r| resp(&r))
+            c.head_object_with(&container, &obj, &o)
+                .await
+                .map(|r| resp(&r))
         })
     }
 
@@ -539,7 +554,9 @@ impl NativeConnection {
         o.headers = request_headers(headers);
         let c = self.conn.clone();
         self.call(py, async move {
-            c.copy_object_with(&container, &obj, &o).await.map(|r| resp(&r))
+            c.copy_object_with(&container, &obj, &o)
+                .await
+                .map(|r| resp(&r))
         })
     }
 
@@ -555,7 +572,9 @@ impl NativeConnection {
         let c = self.conn.clone();
         let o = request_options(headers, query_string);
         self.call(py, async move {
-            c.delete_object_with(&container, &obj, &o).await.map(|r| resp(&r))
+            c.delete_object_with(&container, &obj, &o)
+                .await
+                .map(|r| resp(&r))
         })
     }
 

@@ -65,7 +65,10 @@ fn callback_error<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a 
         if let Some(p) = e.downcast_ref::<PyCallbackError>() {
             return Some(p);
         }
-        cur = match e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+        cur = match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
             Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
             None => e.source(),
         };
@@ -80,7 +83,9 @@ pub(crate) type HeaderList = Vec<(String, String)>;
 pub(crate) type AttemptTuple = (Option<u16>, String, HeaderList);
 
 pub(crate) fn header_list(h: &Headers) -> HeaderList {
-    h.iter().map(|(n, v)| (n.to_owned(), v.to_owned())).collect()
+    h.iter()
+        .map(|(n, v)| (n.to_owned(), v.to_owned()))
+        .collect()
 }
 
 pub(crate) fn attempt_list(log: &[Attempt]) -> Vec<AttemptTuple> {
@@ -117,10 +122,7 @@ fn build(py: Python<'_>, err: &swiftclient::Error) -> PyResult<PyErr> {
     info.set_item("url", err.url())?;
     info.set_item("status", err.status())?;
     info.set_item("reason", err.reason())?;
-    info.set_item(
-        "body",
-        err.body().map(|b| PyBytes::new(py, b.as_bytes())),
-    )?;
+    info.set_item("body", err.body().map(|b| PyBytes::new(py, b.as_bytes())))?;
     info.set_item("headers", err.headers().map(header_list))?;
     info.set_item("attempts", err.attempts())?;
     info.set_item("attempt_log", attempt_list(err.attempt_log()))?;

@@ -56,7 +56,8 @@ where
     let tick = Duration::from_millis(TICK_MS.load(Ordering::Relaxed).max(1));
     let mut fut = std::pin::pin!(fut);
     loop {
-        let step = py.detach(|| rt.block_on(async { tokio::time::timeout(tick, fut.as_mut()).await }));
+        let step =
+            py.detach(|| rt.block_on(async { tokio::time::timeout(tick, fut.as_mut()).await }));
         match step {
             Ok(out) => return Ok(out),
             Err(_elapsed) => py.check_signals()?,
