@@ -450,8 +450,10 @@ impl NativeConnection {
 
     /// `GET` an object. With `whole`, the body is read to its end (and checked) before
     /// returning, as `bytes`; otherwise it is returned unread, as a [`NativeBody`]. The last
-    /// item is the number of HTTP attempts so far (resumes included).
-    #[pyo3(signature = (container, obj, headers=None, query_string=None, whole=true))]
+    /// item is the number of HTTP attempts so far (resumes included). Without `checksum` the
+    /// body's MD5 is not compared with its ETag.
+    #[pyo3(signature = (container, obj, headers=None, query_string=None, whole=true, checksum=true))]
+    #[allow(clippy::too_many_arguments)]
     fn get_object<'py>(
         &self,
         py: Python<'py>,
@@ -460,6 +462,7 @@ impl NativeConnection {
         headers: Option<Vec<(String, String)>>,
         query_string: Option<String>,
         whole: bool,
+        checksum: bool,
     ) -> PyResult<(Resp, Bound<'py, PyAny>, u32)> {
         let c = self.conn.clone();
         let o = request_options(headers, query_string);
@@ -467,6 +470,9 @@ impl NativeConnection {
             let got = c.get_object_with(&container, &obj, &o).await?;
             Ok((resp(&got.response), got.body))
         })?;
+        if !checksum {
+            body.skip_md5_check();
+        }
         if !whole {
             let attempts = body.attempts();
             let b = Bound::new(py, NativeBody::new(body))?;

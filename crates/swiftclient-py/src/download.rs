@@ -4,7 +4,7 @@
 
 use std::sync::Mutex;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -92,23 +92,32 @@ impl NativeBody {
                 return Ok(PyBytes::new(py, &out));
             }
         }
+        // The pieces (no copy: slices of the network's buffers) until `want` bytes are there;
+        // they are copied once, into the bytes object handed to Python.
         let result = run(py, async {
-            let mut buf = BytesMut::from(&leftover[..]);
+            let mut pieces: Vec<Bytes> = Vec::new();
+            let mut have = leftover.len();
+            if !leftover.is_empty() {
+                pieces.push(leftover);
+            }
             let mut ended = false;
             loop {
-                if want.is_some_and(|w| buf.len() >= w) {
+                if want.is_some_and(|w| have >= w) {
                     break;
                 }
                 match body.chunk().await {
-                    Ok(Some(c)) => buf.extend_from_slice(&c),
+                    Ok(Some(c)) => {
+                        have += c.len();
+                        pieces.push(c);
+                    }
                     Ok(None) => {
                         ended = true;
                         break;
                     }
-                    Err(e) => return (body, Err((e, buf.freeze()))),
+                    Err(e) => return (body, Err(e)),
                 }
             }
-            (body, Ok((buf.freeze(), ended)))
+            (body, Ok((pieces, ended)))
         });
         let (body, out) = match result {
             Ok(r) => r,
@@ -119,16 +128,25 @@ impl NativeBody {
             }
         };
         match out {
-            Ok((mut data, ended)) => {
-                let rest = match want {
-                    Some(w) if data.len() > w => data.split_off(w),
+            Ok((mut pieces, ended)) => {
+                let total: usize = pieces.iter().map(Bytes::len).sum();
+                let take = want.map_or(total, |w| w.min(total));
+                let rest = match pieces.last_mut() {
+                    Some(last) if total > take => last.split_off(last.len() - (total - take)),
                     _ => Bytes::new(),
                 };
-                let delivered = data.len() as u64;
-                self.put_back((!ended).then_some(body), rest, delivered);
-                Ok(PyBytes::new(py, &data))
+                let data = PyBytes::new_with(py, take, |buf| {
+                    let mut at = 0;
+                    for p in &pieces {
+                        buf[at..at + p.len()].copy_from_slice(p);
+                        at += p.len();
+                    }
+                    Ok(())
+                })?;
+                self.put_back((!ended).then_some(body), rest, take as u64);
+                Ok(data)
             }
-            Err((e, _partial)) => {
+            Err(e) => {
                 self.put_back(None, Bytes::new(), 0);
                 Err(to_py(py, e))
             }

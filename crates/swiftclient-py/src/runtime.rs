@@ -55,6 +55,15 @@ where
     }
     let tick = Duration::from_millis(TICK_MS.load(Ordering::Relaxed).max(1));
     let mut fut = std::pin::pin!(fut);
+    // One poll first, in the runtime's context but without giving up the GIL: a read whose
+    // data has already arrived completes here, for the cost of a function call (a streamed
+    // download is thousands of such reads). Nothing in these futures blocks.
+    {
+        let _context = rt.enter();
+        if let Some(out) = futures_util::FutureExt::now_or_never(fut.as_mut()) {
+            return Ok(out);
+        }
+    }
     loop {
         let step =
             py.detach(|| rt.block_on(async { tokio::time::timeout(tick, fut.as_mut()).await }));

@@ -21,7 +21,11 @@ def test_signature_is_the_references():
         ('insecure', False), ('cert', None), ('cert_key', None),
         ('ssl_compression', True), ('retry_on_ratelimit', True), ('timeout', None),
         ('session', None), ('force_auth_retry', False)]
-    assert [(n, p.default) for n, p in params.items() if n != 'self'] == expected
+    ours = [(n, p.default) for n, p in params.items() if n != 'self']
+    assert ours[:len(expected)] == expected
+    # Ours, after them and keyword-only: positional calls mean what they mean to the reference.
+    assert ours[len(expected):] == [('checksum', False)]
+    assert params['checksum'].kind is inspect.Parameter.KEYWORD_ONLY
     assert swiftclient.client.Connection is swiftclient.Connection
 
 
@@ -183,14 +187,18 @@ def test_os_options_is_copied():
 
 
 def test_auth_version_unknown():
+    # As python-swiftclient: the constructor accepts it, the first request fails.
+    c = Connection('http://127.0.0.1:9/auth', 'u', 'k', auth_version='9')
+    assert repr(c)
     with pytest.raises(ClientException) as e:
-        Connection('http://127.0.0.1:9/auth', 'u', 'k', auth_version='9')
+        c.head_account()
     assert 'Unknown auth_version 9' in str(e.value)
 
 
 def test_keystone_without_project():
+    c = Connection('http://127.0.0.1:9/v3', 'u', 'k', auth_version='3')
     with pytest.raises(ClientException) as e:
-        Connection('http://127.0.0.1:9/v3', 'u', 'k', auth_version='3')
+        c.get_auth()
     assert 'No project name or project id specified.' in str(e.value)
 
 

@@ -153,15 +153,30 @@ def test_resumes_stop_when_retries_are_spent(fake):
     assert c.attempts == 2
 
 
-def test_corrupted_body_is_an_error(fake):
+def test_corrupted_body_is_an_error_with_checksum(fake):
     fake.handler = lambda req: Reply(200, {'Etag': ETAG}, b'x' * 100)
-    c = fake_conn(fake)
+    c = fake_conn(fake, checksum=True)
     with pytest.raises(ClientException) as e:
         c.get_object('c', 'o')
     assert e.value.kind == 'integrity'
     _, body = c.get_object('c', 'o', resp_chunk_size=10)
     with pytest.raises(ClientException) as e:
         b''.join(body)
+    assert e.value.kind == 'integrity'
+
+
+def test_checksum_is_off_by_default_as_in_the_reference(fake):
+    fake.handler = lambda req: Reply(201 if req.method == 'PUT' else 200,
+                                     {'Etag': ETAG}, b'' if req.method == 'PUT' else b'x' * 100)
+    c = fake_conn(fake)
+    assert c.checksum is False
+    assert c.get_object('c', 'o')[1] == b'x' * 100
+    _, body = c.get_object('c', 'o', resp_chunk_size=30)
+    assert b''.join(body) == b'x' * 100
+    assert c.put_object('c', 'o', b'not what the etag says') == ETAG
+    c.checksum = True
+    with pytest.raises(ClientException) as e:
+        c.put_object('c', 'o', b'not what the etag says')
     assert e.value.kind == 'integrity'
 
 

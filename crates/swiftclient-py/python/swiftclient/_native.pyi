@@ -81,7 +81,8 @@ class Connection:
                     query_string: Optional[str] = None) -> Resp: ...
     def get_object(self, container: str, obj: str, headers: Optional[HeaderList] = None,
                    query_string: Optional[str] = None,
-                   whole: bool = True) -> Tuple[Resp, Union[bytes, Body], int]: ...
+                   whole: bool = True,
+                   checksum: bool = True) -> Tuple[Resp, Union[bytes, Body], int]: ...
     def put_object(self, container: str, obj: str, body: BodySpec,
                    content_type: Optional[str] = None, etag: Optional[str] = None,
                    content_length: Optional[int] = None,
