@@ -589,10 +589,18 @@ async fn an_archive_report_of_401_authenticates_again() {
         .await
         .unwrap();
     assert!(String::from_utf8_lossy(&report).contains("201 Created"));
-    assert_eq!(tokens(&server), vec![Some("AUTH_tk1".into()), Some("AUTH_tk2".into())]);
-    let puts: Vec<_> = server.requests().into_iter().filter(|r| r.method == "PUT").collect();
+    assert_eq!(
+        tokens(&server),
+        vec![Some("AUTH_tk1".into()), Some("AUTH_tk2".into())]
+    );
+    let puts: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PUT")
+        .collect();
     assert_eq!(puts.len(), 2);
     assert_eq!(puts[1].body.len(), 1024, "the archive is sent whole again");
+}
 
 // set_credentials(): requests use the URL and token given; a 401 for that token
 // re-authenticates once and the new token replaces it; None forgets the token.
